@@ -1,0 +1,24 @@
+"""SynthLens: judge whether a synthetic tabular dataset is good enough to train on.
+
+Router only: page config, the page list, and the sidebar's account of what is loaded.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import inputs, sidebar
+
+st.set_page_config(page_title="SynthLens", page_icon=":material/query_stats:", layout="wide")
+
+PAGES = {
+    "Inputs": [
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
+        st.Page("pages/schema.py", title="Schema", icon=":material/table_rows:"),
+    ],
+}
+
+inputs.autoload_demo_once()
+page = st.navigation(PAGES)
+sidebar.draw()
+page.run()

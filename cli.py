@@ -1,0 +1,170 @@
+"""SynthLens from the command line: the app's checks, headless, with an exit code for CI gates.
+
+    python cli.py report --real REAL --synthetic SYNTH [--holdout HOLDOUT]
+        [--metadata META.json] [--target COLUMN] --json OUT.json [--html OUT.html]
+        [--policy POLICY.toml]
+
+Exit codes: 0 done (and every policy gate passes), 1 a policy gate fails, 2 bad arguments or
+input. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or input: one line for the user, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see: python cli.py {self.prog.split()[-1]} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cli.py", description="SynthLens: judge synthetic tabular data.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    rep = sub.add_parser("report", help="assess a real/synthetic pair and write reports")
+    rep.add_argument("--real", required=True, help="the real data the generator learned from")
+    rep.add_argument("--synthetic", required=True, help="the synthetic data to judge")
+    rep.add_argument("--holdout", help="real rows the generator never saw (optional)")
+    rep.add_argument("--metadata", help="SDV metadata JSON with each column's sdtype")
+    rep.add_argument("--target", help="column to predict for the utility check")
+    rep.add_argument("--json", dest="json_out", required=True, help="where to write the JSON report")
+    rep.add_argument("--html", dest="html_out", help="where to write the HTML report")
+    rep.add_argument("--policy", help="policy TOML: gates that decide the exit code")
+    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--sdmetrics-compatible", action="store_true",
+                     help="score exactly as sdmetrics' QualityReport does")
+    rep.add_argument("--skip", action="append", default=[],
+                     help="metric to skip (repeatable), e.g. --skip detection")
+    rep.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+def _read(path: str | None, role: str):
+    from metrics import io
+
+    if path is None:
+        return None, None
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{role} file not found: {path}")
+    try:
+        frame = io.read_table(p)
+    except io.InputError as exc:
+        raise UsageError(str(exc)) from None
+    return frame, io.file_sha256(p)
+
+
+def _schema(args, real, synthetic):
+    from metrics import schema as schema_mod
+
+    inferred = schema_mod.infer(real, synthetic)
+    if not args.metadata:
+        return inferred
+    p = Path(args.metadata)
+    if not p.is_file():
+        raise UsageError(f"metadata file not found: {args.metadata}")
+    try:
+        return schema_mod.from_sdv_metadata(p.read_text(encoding="utf-8"), list(real.columns),
+                                            base=inferred)
+    except (schema_mod.SchemaError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{args.metadata}: {exc}") from None
+
+
+def _progress(quiet: bool):
+    last = {"msg": ""}
+
+    def report(fraction: float, message: str) -> None:
+        if quiet or message == last["msg"]:
+            return
+        last["msg"] = message
+        print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    return report
+
+
+def cmd_report(args) -> int:
+    from metrics import report, suite
+    from metrics.registry import Options
+
+    policy = None
+    if args.policy:
+        from review import policy as policy_mod
+
+        try:
+            policy = policy_mod.load_policy(Path(args.policy))
+        except policy_mod.PolicyError as exc:
+            raise UsageError(f"{args.policy}: {exc}") from None
+    real, real_sha = _read(args.real, "real")
+    synthetic, syn_sha = _read(args.synthetic, "synthetic")
+    holdout, hold_sha = _read(args.holdout, "holdout")
+    schema = _schema(args, real, synthetic)
+    if not schema.columns:
+        raise UsageError("the real and synthetic files have no columns in common to compare")
+    if args.target and args.target not in schema.names():
+        raise UsageError(f"--target {args.target!r} is not a column both files share")
+    inputs = {
+        role: suite.InputInfo(role, Path(path).name, len(df), df.shape[1], sha)
+        for role, path, df, sha in [
+            ("real", args.real, real, real_sha),
+            ("synthetic", args.synthetic, synthetic, syn_sha),
+            ("holdout", args.holdout, holdout, hold_sha),
+        ]
+        if df is not None
+    }
+    options = Options(seed=args.seed, sdmetrics_compatible=args.sdmetrics_compatible,
+                      target=args.target, skip=frozenset(args.skip))
+    assessment = suite.assess(real, synthetic, holdout, schema, options,
+                              _progress(args.quiet), inputs)
+    review = None
+    exit_code = EXIT_OK
+    if policy is not None:
+        from review import policy as policy_mod
+
+        gates = policy_mod.evaluate_assessment(policy, assessment)
+        review = {"policy": policy_mod.policy_dict(policy),
+                  "gates": [policy_mod.gate_dict(g) for g in gates]}
+        failed = [g for g in gates if not g.passed]
+        for g in gates:
+            print(("PASS " if g.passed else "FAIL ") + g.message, file=sys.stderr)
+        if failed:
+            exit_code = EXIT_GATE_FAILED
+    Path(args.json_out).write_text(report.to_json(assessment, review), encoding="utf-8")
+    if args.html_out:
+        from components import html_report
+
+        enc = None
+        Path(args.html_out).write_text(html_report.render(assessment, enc, review),
+                                       encoding="utf-8")
+    overall = assessment.scores.get("overall", float("nan"))
+    print(f"overall score {overall:.3f}; {len(assessment.findings)} findings; "
+          f"report written to {args.json_out}", file=sys.stderr)
+    return exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "report":
+            return cmd_report(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Streamlit-aware glue between the pure ``metrics`` package and the pages."""

@@ -1,0 +1,125 @@
+"""The assessment of the loaded pair: computed once per (data, schema, settings), with progress.
+
+Encoded arrays and the Assessment can be hundreds of MB for large inputs, so they are kept in a
+small process-wide LRU (held by ``st.cache_resource``) instead of ``st.cache_data``, which would
+pickle and copy them on every rerun. The LRU also lets the first computation draw a progress bar,
+which a cached function cannot do. Returned objects are shared: never mutate them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from components import inputs, state
+from metrics.encode import Encoded, encode
+from metrics.registry import Options
+from metrics.schema import Schema
+from metrics.suite import Assessment, InputInfo, run
+
+MAX_ENTRIES = 4
+
+
+@dataclass(frozen=True)
+class Loaded:
+    enc: Encoded
+    assessment: Assessment
+
+
+class _LRU:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Any | None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: str, value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _lru() -> _LRU:
+    return _LRU(MAX_ENTRIES)
+
+
+def _key(schema: Schema, options: Options) -> str:
+    parts = [*state.pair_key(), repr([(c.name, c.kind.value, c.datetime_format)
+                                      for c in schema.columns]), repr(options)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def current_options() -> Options:
+    return Options(target=state.target())
+
+
+def _inputs() -> dict[str, InputInfo]:
+    out = {}
+    for role, t in state.tables().items():
+        rows, cols = t.frame.shape
+        out[role] = InputInfo(role, t.name, rows, cols, t.sha256)
+    return out
+
+
+def _compute(schema: Schema, options: Options, progress: Callable[[float, str], None]) -> Loaded:
+    real, synthetic, holdout = (state.table(r) for r in state.ROLES)
+    assert real is not None and synthetic is not None
+    progress(0.0, "Encoding the data...")
+    enc = encode(real.frame, synthetic.frame, schema, holdout.frame if holdout else None)
+    return Loaded(enc, run(enc, options, progress, _inputs()))
+
+
+def current() -> Loaded | None:
+    """The encoded pair and its assessment, computing them (with a progress bar) if needed.
+
+    None when no pair is loaded or the pair shares no columns (the page says why).
+    """
+    schema = inputs.current_schema()
+    if schema is None or not schema.columns:
+        return None
+    options = current_options()
+    key = _key(schema, options)
+    cached = _lru().get(key)
+    if cached is not None:
+        return cached
+    bar = st.progress(0.0, text="Starting the assessment...")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    loaded = _compute(schema, options, progress)
+    bar.empty()
+    _lru().put(key, loaded)
+    return loaded
+
+
+def require() -> Loaded:
+    """For pages that need results: stop with a helpful message when there are none."""
+    if not state.has_pair():
+        st.info("Load a real and a synthetic table first.")
+        st.page_link("pages/data.py", label="Go to Data", icon=":material/upload_file:")
+        st.stop()
+    loaded = current()
+    if loaded is None:
+        st.warning(
+            "The real and synthetic tables share no columns that can be compared. "
+            "Check the column names on the Schema page."
+        )
+        st.page_link("pages/schema.py", label="Go to Schema", icon=":material/table_rows:")
+        st.stop()
+    return loaded

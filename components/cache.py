@@ -1,0 +1,41 @@
+"""``st.cache_data`` wrappers over the pure metrics.
+
+Frames are passed with a leading underscore so Streamlit does not hash them on every rerun;
+the content hashes in ``key`` stand for them. Never mutate a cached return value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics import io, schema
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def read_table(_data: bytes, sha256: str, name: str) -> pd.DataFrame:
+    """Parse uploaded bytes once per content (raises io.InputError)."""
+    return io.read_table(_data, name)
+
+
+@st.cache_data(max_entries=8, show_spinner="Inferring column kinds...")
+def inferred_schema(
+    _real: pd.DataFrame, _synthetic: pd.DataFrame, key: tuple[str, ...]
+) -> schema.Schema:
+    return schema.infer(_real, _synthetic)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def dataset_facts(_frames: dict[str, pd.DataFrame], key: tuple[str, ...],
+                  names: dict[str, str]) -> pd.DataFrame:
+    """Rows, columns, missing cells and duplicate rows of each input, side by side."""
+    facts = {}
+    for role, df in _frames.items():
+        facts[role.capitalize()] = {
+            "File": names.get(role, role),
+            "Rows": f"{len(df):,}",
+            "Columns": f"{df.shape[1]:,}",
+            "Missing cells": f"{df.isna().to_numpy().mean():.1%}" if df.size else "n/a",
+            "Duplicate rows": f"{df.duplicated().sum():,}",
+        }
+    return pd.DataFrame(facts)

@@ -1,0 +1,66 @@
+"""The Columns page body: search, worst-first ordering, a chart and its verdict per column."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from components import charts, scorecard
+from components.assessment import Loaded
+
+PAGE_SIZE = 10
+
+
+def _column_table(loaded: Loaded) -> pd.DataFrame:
+    res = loaded.assessment.result("column_shapes")
+    if res is None or res.details.empty:
+        return pd.DataFrame(columns=["column", "kind", "metric", "score"])
+    return res.details.sort_values("score", na_position="first").reset_index(drop=True)
+
+
+def column_list(loaded: Loaded) -> None:
+    table = _column_table(loaded)
+    if table.empty:
+        st.info("No numerical, date, categorical or boolean columns to compare.")
+        return
+    query = st.text_input("Find a column", placeholder="type part of a column name")
+    if query:
+        table = table[table["column"].astype(str).str.contains(query, case=False, regex=False)]
+        if table.empty:
+            st.info(f"No column name contains '{query}'.")
+            return
+    pages = max(1, math.ceil(len(table) / PAGE_SIZE))
+    page = 1
+    if pages > 1:
+        page = st.number_input(
+            f"Page (of {pages}, {PAGE_SIZE} columns each, worst first)", 1, pages, 1
+        )
+    by_column: dict[str, list] = {}
+    for f in loaded.assessment.findings:
+        for c in f.columns:
+            by_column.setdefault(c, []).append(f)
+    for _, row in table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].iterrows():
+        _column_block(loaded, row, by_column.get(row["column"], []))
+
+
+def _column_block(loaded: Loaded, row: pd.Series, findings: list) -> None:
+    name = str(row["column"])
+    with st.container(border=True):
+        chart, facts = st.columns([3, 1])
+        with facts:
+            score = row.get("score", float("nan"))
+            st.markdown(f"**{scorecard._escape_md(name)}**  \n{row.get('kind', '')}")
+            shown = f"{score:.3f}" if pd.notna(score) else "n/a"
+            st.metric(str(row.get("metric", "score")), shown,
+                      help="1 = the synthetic distribution matches the real one.")
+            if isinstance(row.get("error"), str) and row["error"]:
+                st.error(row["error"])
+            for f in findings[:3]:
+                scorecard.finding_line(f)
+            if not findings and pd.notna(score):
+                st.caption(f"Verdict: {scorecard.verdict(float(score))}.")
+        with chart:
+            st.plotly_chart(charts.distribution(loaded.enc, name), width="stretch",
+                            key=f"dist_{name}")

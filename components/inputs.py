@@ -1,0 +1,84 @@
+"""Loading inputs (uploads and the demo) into session state, and the schema in force."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import streamlit as st
+
+from components import cache, state
+from demo.make_demo import DEMO_NAMES, demo_csv_bytes
+from metrics import io
+from metrics.schema import Schema
+
+_ERRORS = "synthlens.upload_errors"
+_NONCE = "synthlens.uploader_nonce"
+
+
+def upload_errors() -> dict[str, str]:
+    return st.session_state.setdefault(_ERRORS, {})
+
+
+def uploader_key(role: str) -> str:
+    # Changing the nonce gives the uploaders new keys, which empties them (after the demo loads).
+    return f"upload_{role}_{st.session_state.get(_NONCE, 0)}"
+
+
+def load_bytes(role: str, data: bytes, name: str) -> bool:
+    """Parse one input and put it in session state; keep a readable error instead on failure."""
+    errors = dict(upload_errors())
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        frame = cache.read_table(data, sha, name)
+    except io.InputError as exc:
+        errors[role] = str(exc)
+        st.session_state[_ERRORS] = errors
+        return False
+    errors.pop(role, None)
+    st.session_state[_ERRORS] = errors
+    state.set_table(role, state.Table(name=name, sha256=sha, size_bytes=len(data), frame=frame))
+    return True
+
+
+def on_upload(role: str) -> None:
+    """Callback of a file uploader: runs once per change, before the page script."""
+    uploaded = st.session_state.get(uploader_key(role))
+    if uploaded is None:
+        state.set_table(role, None)
+        upload_errors().pop(role, None)
+        return
+    if load_bytes(role, uploaded.getvalue(), uploaded.name):
+        state.set_source("your files")
+
+
+def load_demo() -> None:
+    """Callback of the Load demo data button."""
+    for role, data in demo_csv_bytes().items():
+        load_bytes(role, data, DEMO_NAMES[role])
+    state.set_source("the built-in demo (student placements)")
+    st.session_state[_NONCE] = st.session_state.get(_NONCE, 0) + 1
+
+
+def current_schema() -> Schema | None:
+    """The user's corrected schema, or the inferred one; None until both sides are loaded."""
+    if not state.has_pair():
+        return None
+    override = state.schema_override()
+    if override is not None:
+        return override
+    real, synthetic = state.table("real"), state.table("synthetic")
+    assert real is not None and synthetic is not None
+    return cache.inferred_schema(real.frame, synthetic.frame, state.pair_key())
+
+
+def autoload_demo_once() -> None:
+    """Open on the demo pair when the start script asks for it (SYNTHLENS_AUTOLOAD_DEMO=1).
+
+    Only on a session's first run, so a user who replaces or clears the data keeps their choice.
+    """
+    if st.session_state.get("synthlens.autoloaded"):
+        return
+    st.session_state["synthlens.autoloaded"] = True
+    if os.environ.get("SYNTHLENS_AUTOLOAD_DEMO") == "1" and not state.tables():
+        load_demo()

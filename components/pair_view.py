@@ -1,0 +1,65 @@
+"""The Pairs page body."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from components import charts
+from components.assessment import Loaded
+
+
+def _details(loaded: Loaded) -> pd.DataFrame:
+    res = loaded.assessment.result("pair_trends")
+    if res is None or res.details.empty:
+        return pd.DataFrame(columns=["column_a", "column_b", "metric", "score", "real", "synthetic"])
+    return res.details
+
+
+def _matrix(d: pd.DataFrame, value: str, names: list[str]) -> pd.DataFrame:
+    m = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
+    for a, b, v in zip(d["column_a"], d["column_b"], d[value], strict=True):
+        m.loc[a, b] = m.loc[b, a] = v
+    return m
+
+
+def heatmaps(loaded: Loaded) -> None:
+    d = _details(loaded)
+    corr = d[d["metric"] == "CorrelationSimilarity"]
+    if corr.empty:
+        st.info("Fewer than two numerical or date columns: no correlations to compare.")
+        return
+    names = [c for c in loaded.enc.continuous if c in set(corr["column_a"]) | set(corr["column_b"])]
+    st.subheader("Correlations")
+    st.plotly_chart(
+        charts.correlation_heatmaps(_matrix(corr, "real", names), _matrix(corr, "synthetic", names)),
+        width="stretch", key="corr_heatmaps",
+    )
+
+
+def worst_pairs_and_detail(loaded: Loaded) -> None:
+    d = _details(loaded).sort_values("score", na_position="last").reset_index(drop=True)
+    if d.empty:
+        st.info("Fewer than two comparable columns: no pairs to show.")
+        return
+    st.subheader("Worst pairs")
+    left, right = st.columns([2, 3])
+    shown = d.assign(pair=d["column_a"].astype(str) + " ~ " + d["column_b"].astype(str))
+    with left:
+        cols = [c for c in ["pair", "metric", "score", "real", "synthetic"] if c in shown]
+        st.dataframe(
+            shown[cols].head(200), hide_index=True, width="stretch", height=420,
+            column_config={
+                "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0,
+                                                         format="%.3f"),
+                "real": st.column_config.NumberColumn("real", format="%.3f",
+                                                      help="real correlation or association"),
+                "synthetic": st.column_config.NumberColumn("synthetic", format="%.3f"),
+            },
+        )
+    with right:
+        choice = st.selectbox("Look at a pair", shown["pair"].tolist(), index=0)
+        row = shown[shown["pair"] == choice].iloc[0]
+        st.plotly_chart(charts.joint_view(loaded.enc, row["column_a"], row["column_b"]),
+                        width="stretch", key="joint_view")

@@ -1,0 +1,93 @@
+"""The editable schema table and SDV metadata import/export."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from components import state
+from metrics import schema as schema_mod
+from metrics.schema import Kind, Schema
+
+
+def _example(frame: pd.DataFrame, column: str) -> str:
+    values = frame[column].dropna().astype(str).unique()[:3]
+    return ", ".join(v if len(v) <= 24 else v[:21] + "..." for v in values)
+
+
+def kind_table(schema: Schema) -> None:
+    """Show the kinds as an editable table; an edit becomes the schema in force at once."""
+    real = state.table("real")
+    synthetic = state.table("synthetic")
+    assert real is not None and synthetic is not None
+    rows = pd.DataFrame(
+        {
+            "Column": [c.name for c in schema.columns],
+            "Kind": [c.kind.value for c in schema.columns],
+            "Why": [c.reason for c in schema.columns],
+            "Real examples": [_example(real.frame, c.name) for c in schema.columns],
+            "Missing in real": [real.frame[c.name].isna().mean() for c in schema.columns],
+            "Distinct in real": [real.frame[c.name].nunique() for c in schema.columns],
+        }
+    )
+    edited = st.data_editor(
+        rows,
+        key=f"schema_editor_{'_'.join(state.pair_key())[:40]}",
+        hide_index=True,
+        disabled=["Column", "Why", "Real examples", "Missing in real", "Distinct in real"],
+        column_config={
+            "Kind": st.column_config.SelectboxColumn(
+                "Kind", options=[k.value for k in Kind], required=True, width="small"
+            ),
+            "Missing in real": st.column_config.ProgressColumn(
+                "Missing in real", format="percent", min_value=0.0, max_value=1.0
+            ),
+        },
+        width="stretch",
+        height="auto" if len(rows) <= 15 else 600,
+    )
+    changed = schema
+    for name, kind in zip(edited["Column"], edited["Kind"], strict=True):
+        if changed.kind_of(name).value != kind:
+            changed = changed.with_kind(name, Kind(kind))
+    if changed is not schema:
+        state.set_schema(changed)
+        st.toast("Schema updated: the metrics will use your kinds.")
+    counts = pd.Series([c.kind.value for c in changed.columns]).value_counts()
+    st.caption(
+        "In use: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        + f" column{'s' if len(changed.columns) != 1 else ''}."
+    )
+
+
+def metadata_io(schema: Schema) -> None:
+    """Download the schema as SDV metadata JSON, or load one to replace it."""
+    st.subheader("SDV metadata")
+    left, right = st.columns(2)
+    left.download_button(
+        "Download metadata JSON",
+        data=json.dumps(schema_mod.to_sdv_metadata(schema), indent=2),
+        file_name="metadata.json",
+        mime="application/json",
+        icon=":material/download:",
+    )
+    uploaded = right.file_uploader(
+        "Load SDV metadata JSON", type=["json"], key=f"sdv_meta_{state.pair_key()[0][:12]}"
+    )
+    if uploaded is None:
+        return
+    real = state.table("real")
+    assert real is not None
+    try:
+        loaded = schema_mod.from_sdv_metadata(
+            uploaded.getvalue().decode("utf-8", errors="replace"), list(real.frame.columns)
+        )
+    except schema_mod.SchemaError as exc:
+        right.error(str(exc), icon=":material/error:")
+        return
+    if [(c.name, c.kind) for c in loaded.columns] != [(c.name, c.kind) for c in schema.columns]:
+        state.set_schema(loaded)
+        st.rerun()
+    right.success(f"Using the kinds from `{uploaded.name}`.")

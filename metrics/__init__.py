@@ -1,0 +1,4 @@
+"""Pure computation for SynthLens: reading, schema, encoding and every metric.
+
+Nothing in this package imports Streamlit; results are typed dataclasses (see ``results.py``).
+"""

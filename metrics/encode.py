@@ -1,0 +1,237 @@
+"""One shared encoding of a real/synthetic (and optional holdout) pair.
+
+Every metric reads an :class:`Encoded`; nothing re-parses the frames. Categories get codes
+shared by all sides (real levels first, so ``code < n_real_levels`` means "seen in the real
+data"), continuous columns get bins computed on the real data and applied to every side, and
+numbers and dates become float arrays once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from metrics.schema import Kind, Schema
+
+NUM_BINS = 10
+MISSING = -1  # code of a missing value in ``codes``
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+@dataclass
+class Side:
+    """The encoded arrays of one side (real, synthetic or holdout). Row order is the file's."""
+
+    n_rows: int
+    # numerical and datetime columns: float64, NaN where missing or unparseable.
+    # Datetimes are nanoseconds since the epoch.
+    numeric: dict[str, np.ndarray] = field(default_factory=dict)
+    # categorical and boolean columns: int32 codes into Encoded.categories[col], MISSING (-1)
+    # where missing.
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
+    # numerical and datetime columns discretised with the real data's bins: int16 in
+    # 1..NUM_BINS, NUM_BINS + 1 for missing (np.digitize's convention, as sdmetrics has it).
+    binned: dict[str, np.ndarray] = field(default_factory=dict)
+    # id and text columns as strings (None where missing).
+    strings: dict[str, np.ndarray] = field(default_factory=dict)
+    # Non-missing values that could not be read as the column's kind, per column.
+    unparsed: dict[str, int] = field(default_factory=dict)
+    # 0-based rows of those unreadable values, per numerical/datetime column (row flags name them).
+    unparsed_rows: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Encoded:
+    """The pair as metrics need it."""
+
+    schema: Schema
+    real: Side
+    synthetic: Side
+    holdout: Side | None
+    categories: dict[str, list[str]]
+    n_real_levels: dict[str, int]
+    bins: dict[str, np.ndarray]
+
+    @property
+    def continuous(self) -> list[str]:
+        """Numerical and datetime columns, in schema order."""
+        return self.schema.names(Kind.NUMERICAL, Kind.DATETIME)
+
+    @property
+    def discrete(self) -> list[str]:
+        """Categorical and boolean columns, in schema order."""
+        return self.schema.names(Kind.CATEGORICAL, Kind.BOOLEAN)
+
+    @property
+    def analysed(self) -> list[str]:
+        """Columns that distribution metrics look at (everything but id and text)."""
+        return self.schema.names(Kind.NUMERICAL, Kind.DATETIME, Kind.CATEGORICAL, Kind.BOOLEAN)
+
+    def sides(self) -> list[tuple[str, Side]]:
+        out = [("real", self.real), ("synthetic", self.synthetic)]
+        if self.holdout is not None:
+            out.append(("holdout", self.holdout))
+        return out
+
+
+def to_float(series: pd.Series, kind: Kind, datetime_format: str | None = None) -> np.ndarray:
+    """Numbers (or datetimes as ns since the epoch) as float64, NaN where missing or unreadable."""
+    if kind is Kind.DATETIME:
+        if pd.api.types.is_datetime64_any_dtype(series):
+            parsed = series
+        else:
+            parsed = pd.to_datetime(series, format=datetime_format, errors="coerce")
+            if parsed.isna().sum() > series.isna().sum() and datetime_format is not None:
+                # The declared format may not fit every value; let pandas try the rest.
+                parsed = parsed.fillna(pd.to_datetime(series, format="mixed", errors="coerce"))
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        values = parsed.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64")
+        values[parsed.isna().to_numpy()] = np.nan
+        return values
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("float64").to_numpy()
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def normalise_labels(series: pd.Series, kind: Kind) -> pd.Series:
+    """Category labels as strings that compare equal across file formats.
+
+    ``1`` read from Parquet and ``1.0`` read from CSV both become ``"1"``; booleans written as
+    ``True``/``yes``/``1`` become ``"True"``.
+    """
+    s = series
+    if pd.api.types.is_float_dtype(s):
+        whole = s.dropna()
+        if len(whole) and np.all(np.mod(whole.to_numpy(), 1) == 0):
+            s = s.astype("Int64")
+    out = s.astype("string")
+    if kind is Kind.BOOLEAN:
+        low = out.str.strip().str.lower()
+        out = out.mask(low.isin(_TRUE), "True").mask(low.isin(_FALSE), "False")
+    return out
+
+
+def factorize(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(series)`` (codes, distinct values; -1 = missing), fast on text columns.
+
+    Hashing a million Python strings takes ~60 ms per column. Text read from CSV or Parquet
+    holds one ``str`` object per distinct value, shared by every cell that has it, so the
+    cells are first factorised by object address (a plain integer hash, ~10 ms) and only the
+    few distinct objects are then hashed by value. Columns with many distinct objects fall
+    back to ``pd.factorize``.
+    """
+    values = series.to_numpy()
+    n = len(values)
+    if values.dtype != object or n < 50_000:
+        return pd.factorize(series, use_na_sentinel=True)
+    values = np.ascontiguousarray(values)
+    # The object array's buffer is its cells' addresses; read it as integers (no copy).
+    addresses = np.frombuffer(
+        (ctypes.c_size_t * n).from_address(values.ctypes.data), dtype=np.uintp
+    )
+    by_address, distinct = pd.factorize(addresses)
+    if len(distinct) > n // 10:
+        return pd.factorize(series, use_na_sentinel=True)
+    one_cell = np.empty(len(distinct), dtype=np.intp)
+    one_cell[by_address] = np.arange(n)  # any cell of each address: they hold the same object
+    codes, uniques = pd.factorize(values[one_cell], use_na_sentinel=True)
+    return codes[by_address], uniques
+
+
+def _shared_codes(
+    columns: dict[str, pd.Series], kind: Kind
+) -> tuple[list[str], int, dict[str, np.ndarray]]:
+    """Levels shared by every side (real levels first), how many are real, and each side's codes.
+
+    Each side is factorised once and only its distinct values are normalised: normalising a
+    million labels costs seconds, normalising a few thousand costs nothing, and the result is
+    the same because normalisation is a function of the value.
+    """
+    raw: dict[str, tuple[np.ndarray, list]] = {}
+    for name, series in columns.items():
+        raw_codes, uniques = factorize(series)
+        labels = normalise_labels(pd.Series(uniques), kind)
+        raw[name] = (raw_codes, [None if pd.isna(v) else str(v) for v in labels])
+    real_levels = list(dict.fromkeys(v for v in raw["real"][1] if v is not None))
+    levels = list(
+        dict.fromkeys(real_levels + [v for _, labels in raw.values() for v in labels if v is not None])
+    )
+    index = pd.Index(levels, dtype=object)
+    out: dict[str, np.ndarray] = {}
+    for name, (raw_codes, labels) in raw.items():
+        # The last slot of the lookup is MISSING, so factorize's -1 (missing) maps onto it.
+        lut = np.append(index.get_indexer(pd.Index(labels, dtype=object)), MISSING).astype(np.int32)
+        lut[:-1][[v is None for v in labels]] = MISSING
+        out[name] = lut[raw_codes]
+    return levels, len(real_levels), out
+
+
+def _bins(real: np.ndarray) -> np.ndarray:
+    finite = real[np.isfinite(real)]
+    if finite.size == 0:
+        finite = np.array([0.0])
+    edges = np.histogram_bin_edges(finite, bins=NUM_BINS)
+    edges[0], edges[-1] = -np.inf, np.inf
+    return edges
+
+
+def encode(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: Schema,
+    holdout: pd.DataFrame | None = None,
+) -> Encoded:
+    """Encode the pair once for every metric.
+
+    Only the schema's columns are read; the frames may have others (reported by
+    ``schema.compare``). Row order and count are kept, so row ``i`` of every array is row ``i``
+    of its file.
+    """
+    frames = {"real": real, "synthetic": synthetic}
+    if holdout is not None:
+        frames["holdout"] = holdout
+    sides = {name: Side(n_rows=len(df)) for name, df in frames.items()}
+    categories: dict[str, list[str]] = {}
+    n_real_levels: dict[str, int] = {}
+    bins: dict[str, np.ndarray] = {}
+
+    for spec in schema.columns:
+        col, kind = spec.name, spec.kind
+        if kind in (Kind.NUMERICAL, Kind.DATETIME):
+            for name, df in frames.items():
+                values = to_float(df[col], kind, spec.datetime_format)
+                sides[name].numeric[col] = values
+                bad = np.isnan(values) & df[col].notna().to_numpy()
+                sides[name].unparsed[col] = int(bad.sum())
+                sides[name].unparsed_rows[col] = np.flatnonzero(bad)
+            bins[col] = _bins(sides["real"].numeric[col])
+            for side in sides.values():
+                side.binned[col] = np.digitize(side.numeric[col], bins[col]).astype(np.int16)
+        elif kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+            levels, n_real, side_codes = _shared_codes({n: df[col] for n, df in frames.items()}, kind)
+            categories[col] = levels
+            n_real_levels[col] = n_real
+            for name, codes in side_codes.items():
+                sides[name].codes[col] = codes
+                sides[name].unparsed[col] = 0
+        else:
+            for name, df in frames.items():
+                s = df[col].astype("string")
+                sides[name].strings[col] = s.to_numpy(dtype=object, na_value=None)
+                sides[name].unparsed[col] = 0
+
+    return Encoded(
+        schema=schema,
+        real=sides["real"],
+        synthetic=sides["synthetic"],
+        holdout=sides.get("holdout"),
+        categories=categories,
+        n_real_levels=n_real_levels,
+        bins=bins,
+    )

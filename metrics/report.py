@@ -1,0 +1,138 @@
+"""The JSON report: the same Assessment the app shows, in a form pipelines read.
+
+The format is documented in the README ("JSON report"). Numbers that could not be computed are
+``null``; nothing here raises on a partial assessment.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metrics.results import Finding, MetricResult
+from metrics.suite import Assessment
+
+FORMAT_VERSION = 1
+
+
+def _num(value: Any) -> Any:
+    """JSON-safe scalar: numpy types to Python, NaN and infinities to None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_clean(v) for v in obj.tolist()]
+    return _num(obj)
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "kind": f.kind,
+        "severity": f.severity,
+        "columns": list(f.columns),
+        "rows": list(f.rows),
+        "message": f.message,
+        "metric": f.metric,
+        "score": f.score,
+    }
+
+
+def _rows(res: MetricResult | None, keep: list[str]) -> list[dict[str, Any]]:
+    if res is None or res.details.empty:
+        return []
+    cols = [c for c in keep if c in res.details.columns]
+    return res.details[cols].to_dict(orient="records")
+
+
+def _columns(a: Assessment) -> list[dict[str, Any]]:
+    return _rows(a.result("column_shapes"), ["column", "kind", "metric", "score", "error"])
+
+
+def _pairs(a: Assessment) -> list[dict[str, Any]]:
+    res = a.result("pair_trends")
+    out = []
+    for row in _rows(res, ["column_a", "column_b", "metric", "score", "real", "synthetic", "error"]):
+        out.append({"columns": [row.pop("column_a"), row.pop("column_b")], **row})
+    return out
+
+
+def _detection(a: Assessment) -> dict[str, Any] | None:
+    res = a.result("detection")
+    if res is None:
+        return None
+    return {
+        "auc": res.raw,
+        "score": res.score,
+        "rows_per_side": res.extra.get("n_per_side"),
+        "error": res.error,
+    }
+
+
+def _section(a: Assessment, name: str, module: str, fn: str) -> Any:
+    """A section that the metric module renders itself (privacy, utility, flags)."""
+    res = a.result(name)
+    if res is None:
+        return None
+    import importlib
+
+    render = getattr(importlib.import_module(module), fn, None)
+    if render is None:
+        return {"score": res.score, "error": res.error}
+    return render(res)
+
+
+def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report as a plain dict (see the README for the format)."""
+    report: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "tool": {"name": "SynthLens", "version": a.version},
+        "scores": dict(a.scores),
+        "inputs": {
+            role: {"name": i.name, "rows": i.rows, "columns": i.columns, "sha256": i.sha256}
+            for role, i in a.inputs.items()
+        },
+        "schema": {c.name: c.kind.value for c in a.schema.columns},
+        "schema_differences": {
+            "only_real": a.schema.only_real,
+            "only_synthetic": a.schema.only_synthetic,
+            "conflicts": a.schema.conflicts,
+        },
+        "settings": {
+            "seed": a.options.seed,
+            "sdmetrics_compatible": a.options.sdmetrics_compatible,
+            "correlation": a.options.correlation,
+            "max_model_rows": a.options.max_model_rows,
+            "target": a.options.target,
+        },
+        "columns": _columns(a),
+        "pairs": _pairs(a),
+        "findings": [finding_json(f) for f in a.findings],
+        "detection": _detection(a),
+        "flags": _section(a, "row_flags", "metrics.flags", "flags_json") or [],
+        "privacy": _section(a, "privacy", "metrics.privacy", "privacy_json"),
+        "utility": _section(a, "utility", "metrics.utility", "utility_json"),
+        "errors": {n: r.error for n, r in a.results.items() if r.error},
+        "timings_seconds": a.timings,
+    }
+    if review is not None:
+        report["review"] = review
+    return _clean(report)
+
+
+def to_json(a: Assessment, review: dict[str, Any] | None = None) -> str:
+    return json.dumps(to_dict(a, review), indent=2, ensure_ascii=False)

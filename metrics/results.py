@@ -1,0 +1,81 @@
+"""Typed results shared by every metric, the suite, the pages and the reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import pandas as pd
+
+Severity = Literal["high", "medium", "low"]
+SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
+
+
+class Progress(Protocol):
+    """Callback that long work calls to report how far it is.
+
+    ``fraction`` is in [0, 1]; ``message`` says in plain words what is being done now.
+    The UI implements it with ``st.progress``; the CLI with a line on stderr; tests with a list.
+    """
+
+    def __call__(self, fraction: float, message: str) -> None: ...
+
+
+def no_progress(fraction: float, message: str) -> None:
+    """A Progress that ignores every report."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One departure worth a person's attention.
+
+    Attributes
+    ----------
+    kind:
+        Short machine name, e.g. ``"marginal"``, ``"pair"``, ``"missing_category"``,
+        ``"range_not_covered"``, ``"invalid_rows"``, ``"exact_copies"``.
+    severity:
+        ``"high"``, ``"medium"`` or ``"low"``.
+    columns:
+        The columns involved (empty for whole-table findings).
+    rows:
+        0-based positions in the synthetic file of the rows involved (may be empty).
+    message:
+        A sentence a person can read, with the numbers.
+    metric:
+        Name of the registered metric that produced it.
+    score:
+        The score behind it, in [0, 1] where 1 is best, when there is one.
+    """
+
+    kind: str
+    severity: Severity
+    columns: tuple[str, ...]
+    message: str
+    metric: str
+    rows: tuple[int, ...] = ()
+    score: float | None = None
+
+    def key(self) -> str:
+        """Identity of a finding across runs (used to carry review decisions over)."""
+        return "|".join([self.kind, self.metric, ",".join(self.columns)])
+
+
+@dataclass
+class MetricResult:
+    """What one metric returns.
+
+    ``score`` is in [0, 1] (higher is better) or NaN when it could not be computed;
+    ``raw`` is the metric's natural value (an AUC, a distance, a rate);
+    ``details`` has one row per column, pair or row, with an ``error`` column where a part
+    failed instead of aborting the run.
+    """
+
+    name: str
+    family: str
+    score: float
+    raw: float | None = None
+    details: pd.DataFrame = field(default_factory=pd.DataFrame)
+    findings: list[Finding] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None

@@ -1,0 +1,205 @@
+"""Run every registered metric on a pair and gather one :class:`Assessment`.
+
+Overall score
+-------------
+Each family score is the mean of the scores of its metrics that could be computed:
+
+- ``fidelity``: column shapes and pair trends (as sdmetrics' QualityReport averages them);
+- ``coverage``: missing values, coverage of real ranges and categories, validity of values;
+- ``detection``: how hard a classifier finds it to tell synthetic rows from real ones;
+- ``privacy``: exact copies and distance to the closest real record against the holdout;
+- ``utility``: a model trained on synthetic data against one trained on real data.
+
+``overall`` is the plain mean of the family scores that exist (utility needs a target column).
+Row flags do not enter a score: they are row-level evidence for the review queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metrics.encode import Encoded, encode
+from metrics.registry import REGISTRY, Options
+from metrics.results import SEVERITY_ORDER, Finding, MetricResult, Progress, no_progress
+from metrics.schema import Schema, infer
+
+VERSION = "0.1.0"
+FAMILIES = ("fidelity", "coverage", "detection", "privacy", "utility")
+FAMILY_LABELS = {
+    "overall": "Overall",
+    "fidelity": "Fidelity",
+    "coverage": "Coverage & validity",
+    "detection": "Detection",
+    "privacy": "Privacy",
+    "utility": "Utility",
+}
+FAMILY_MEANINGS = {
+    "overall": "Mean of the family scores below that could be computed.",
+    "fidelity": "Do single columns and pairs of columns look like the real data? "
+    "1 = same distributions and same relations.",
+    "coverage": "Does the synthetic data cover the real ranges and categories, with the same "
+    "share of missing values and no values the real data never has?",
+    "detection": "Can a classifier tell synthetic rows from real ones? 1 = no better than a coin "
+    "(AUC 0.5), 0 = every row is told apart (AUC 1).",
+    "privacy": "Are real records copied or nearly copied? 1 = synthetic rows are no closer to "
+    "the real rows than unseen real rows are.",
+    "utility": "Does a model trained on synthetic data do as well on real data as one trained "
+    "on real data? 1 = as well.",
+}
+# Modules whose import registers their metrics, in the order the suite runs them.
+METRIC_MODULES = (
+    "metrics.marginal",
+    "metrics.pairs",
+    "metrics.coverage",
+    "metrics.detection",
+    "metrics.privacy",
+    "metrics.utility",
+    "metrics.flags",
+)
+
+
+def load_metrics() -> None:
+    for name in METRIC_MODULES:
+        importlib.import_module(name)
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    role: str
+    name: str
+    rows: int
+    columns: int
+    sha256: str
+
+
+@dataclass
+class Assessment:
+    """Everything one run found, in the form pages and reports read."""
+
+    results: dict[str, MetricResult]
+    scores: dict[str, float]
+    findings: list[Finding]
+    inputs: dict[str, InputInfo]
+    schema: Schema
+    options: Options
+    timings: dict[str, float] = field(default_factory=dict)
+    version: str = VERSION
+
+    def result(self, name: str) -> MetricResult | None:
+        return self.results.get(name)
+
+
+def frame_sha256(df: pd.DataFrame) -> str:
+    """A content hash of a frame, for inputs that did not come from a file."""
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    h.update("\x1f".join(map(str, df.columns)).encode())
+    return h.hexdigest()
+
+
+def _family_scores(results: dict[str, MetricResult]) -> dict[str, float]:
+    by_family: dict[str, list[float]] = {f: [] for f in FAMILIES}
+    for name, res in results.items():
+        info = REGISTRY.get(name)
+        family = info.family if info else res.family
+        if family in by_family and res.score is not None and np.isfinite(res.score):
+            by_family[family].append(float(res.score))
+    scores = {f: float(np.mean(v)) for f, v in by_family.items() if v}
+    scores["overall"] = float(np.mean(list(scores.values()))) if scores else float("nan")
+    return scores
+
+
+def _sorted_findings(results: dict[str, MetricResult]) -> list[Finding]:
+    found = [f for res in results.values() for f in res.findings]
+    return sorted(
+        found,
+        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.score if f.score is not None else 1.0),
+    )
+
+
+def _call(name: str, enc: Encoded, options: Options, progress: Progress,
+          done: dict[str, MetricResult]) -> MetricResult:
+    """Run one metric; its inputs from earlier metrics are passed where it can use them."""
+    info = REGISTRY[name]
+    if name == "row_flags":
+        from metrics import flags
+
+        det = done.get("detection")
+        proba = det.extra.get("synthetic_proba") if det is not None else None
+        return flags.flag_rows(enc, options, detection_proba=proba, privacy=done.get("privacy"))
+    return info.fn(enc, options, progress)
+
+
+def run(enc: Encoded, options: Options | None = None, progress: Progress = no_progress,
+        inputs: dict[str, InputInfo] | None = None) -> Assessment:
+    """Run every registered metric (except ``options.skip``) on an encoded pair.
+
+    A metric that raises is recorded as a result with an ``error`` and a NaN score; the run goes
+    on, so one broken metric never hides the others.
+    """
+    options = options or Options()
+    load_metrics()
+    names = [n for n in REGISTRY if n not in options.skip]
+    total = sum(REGISTRY[n].weight for n in names) or 1.0
+    results: dict[str, MetricResult] = {}
+    timings: dict[str, float] = {}
+    spent = 0.0
+    for name in names:
+        info = REGISTRY[name]
+        base, share = spent / total, info.weight / total
+
+        def sub(fraction: float, message: str, _b: float = base, _s: float = share) -> None:
+            progress(min(1.0, _b + _s * fraction), message)
+
+        sub(0.0, f"Computing {name.replace('_', ' ')}...")
+        start = time.perf_counter()
+        try:
+            res = _call(name, enc, options, sub, results)
+        except Exception as exc:  # noqa: BLE001 - one broken metric must not abort the run
+            res = MetricResult(
+                name=name, family=info.family, score=float("nan"),
+                error=f"{name} could not be computed: {exc}",
+            )
+        timings[name] = time.perf_counter() - start
+        results[name] = res
+        spent += info.weight
+    progress(1.0, "Done.")
+    return Assessment(
+        results=results,
+        scores=_family_scores(results),
+        findings=_sorted_findings(results),
+        inputs=inputs or {},
+        schema=enc.schema,
+        options=options,
+        timings=timings,
+    )
+
+
+def assess(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    schema: Schema | None = None,
+    options: Options | None = None,
+    progress: Progress = no_progress,
+    inputs: dict[str, InputInfo] | None = None,
+) -> Assessment:
+    """Infer (unless given) the schema, encode the pair once, and run the suite."""
+    progress(0.0, "Reading column kinds...")
+    schema = schema or infer(real, synthetic)
+    enc = encode(real, synthetic, schema, holdout)
+    if inputs is None:
+        frames: dict[str, Any] = {"real": real, "synthetic": synthetic, "holdout": holdout}
+        inputs = {
+            role: InputInfo(role, role, len(df), df.shape[1], frame_sha256(df))
+            for role, df in frames.items()
+            if df is not None
+        }
+    return run(enc, options, progress, inputs)

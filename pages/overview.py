@@ -1,0 +1,28 @@
+"""Overview: the score card, the top findings and the inputs side by side."""
+
+import streamlit as st
+
+from components import assessment, cache, scorecard, state
+
+st.title("Overview")
+loaded = assessment.require()
+a = loaded.assessment
+
+st.caption("Scores run from 0 to 1; higher is better. Hover a score's **?** for what it measures.")
+scorecard.score_cards(a)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("What needs a look")
+    scorecard.findings_list(a.findings)
+with right:
+    st.subheader("The inputs")
+    tables = state.tables()
+    facts = cache.dataset_facts(
+        {r: t.frame for r, t in tables.items()}, state.pair_key(),
+        {r: t.name for r, t in tables.items()},
+    )
+    st.dataframe(facts, width="stretch")
+    if a.schema.only_real or a.schema.only_synthetic or a.schema.conflicts:
+        st.warning("Some columns are not compared: see the Schema page.")
+    st.caption(f"{len(a.schema.columns)} columns compared. Seed {a.options.seed}.")

@@ -1,0 +1,15 @@
+"""Pairs: correlation heatmaps, the worst pairs, and a chosen pair's joint view."""
+
+import streamlit as st
+
+from components import assessment, pair_view
+
+st.title("Pairs")
+loaded = assessment.require()
+st.caption(
+    "A pair keeps its trend when the synthetic data relates the two columns as the real data "
+    "does: the same correlation for two numbers, the same contingency table otherwise. "
+    "1 means the same relation."
+)
+pair_view.heatmaps(loaded)
+pair_view.worst_pairs_and_detail(loaded)
