@@ -72,8 +72,9 @@ def _schema(args, real, synthetic):
     if not p.is_file():
         raise UsageError(f"metadata file not found: {args.metadata}")
     try:
-        return schema_mod.from_sdv_metadata(p.read_text(encoding="utf-8"), list(real.columns),
-                                            base=inferred)
+        loaded = schema_mod.from_sdv_metadata(p.read_text(encoding="utf-8"), list(real.columns),
+                                              base=inferred)
+        return schema_mod.compare(real, synthetic, loaded)
     except (schema_mod.SchemaError, UnicodeDecodeError) as exc:
         raise UsageError(f"{args.metadata}: {exc}") from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pandas as pd
@@ -34,7 +35,11 @@ def kind_table(schema: Schema) -> None:
     )
     edited = st.data_editor(
         rows,
-        key=f"schema_editor_{'_'.join(state.pair_key())[:40]}",
+        # A new key whenever the schema in force changes, so stale edits never re-apply.
+        key="schema_editor_" + hashlib.sha1(
+            repr([(c.name, c.kind.value) for c in schema.columns]).encode()
+            + "".join(state.pair_key()).encode()
+        ).hexdigest()[:16],
         hide_index=True,
         disabled=["Column", "Why", "Real examples", "Missing in real", "Distinct in real"],
         column_config={
@@ -53,12 +58,14 @@ def kind_table(schema: Schema) -> None:
         if changed.kind_of(name).value != kind:
             changed = changed.with_kind(name, Kind(kind))
     if changed is not schema:
-        state.set_schema(changed)
+        # Re-check the pair against the new kinds: a kind that does not fit moves to conflicts.
+        state.set_schema(schema_mod.compare(real.frame, synthetic.frame, changed))
         st.toast("Schema updated: the metrics will use your kinds.")
-    counts = pd.Series([c.kind.value for c in changed.columns]).value_counts()
+        st.rerun()
+    counts = pd.Series([c.kind.value for c in schema.columns]).value_counts()
     st.caption(
         "In use: " + ", ".join(f"{n} {k}" for k, n in counts.items())
-        + f" column{'s' if len(changed.columns) != 1 else ''}."
+        + f" column{'s' if len(schema.columns) != 1 else ''}."
     )
 
 
@@ -82,12 +89,15 @@ def metadata_io(schema: Schema) -> None:
     assert real is not None
     try:
         loaded = schema_mod.from_sdv_metadata(
-            uploaded.getvalue().decode("utf-8", errors="replace"), list(real.frame.columns)
+            uploaded.getvalue().decode("utf-8", errors="replace"), list(real.frame.columns),
+            base=schema,
         )
     except schema_mod.SchemaError as exc:
         right.error(str(exc), icon=":material/error:")
         return
     if [(c.name, c.kind) for c in loaded.columns] != [(c.name, c.kind) for c in schema.columns]:
-        state.set_schema(loaded)
+        synthetic = state.table("synthetic")
+        assert synthetic is not None
+        state.set_schema(schema_mod.compare(real.frame, synthetic.frame, loaded))
         st.rerun()
     right.success(f"Using the kinds from `{uploaded.name}`.")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import inputs, schema_editor, state
+from components import inputs, schema_editor
 
 st.title("Schema")
 schema = inputs.current_schema()

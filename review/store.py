@@ -1,0 +1,384 @@
+"""The review store: runs, review items, decisions, comments, audit trail and sign-offs.
+
+Every write method commits before it returns, so whatever the UI reports as saved survives a
+killed server. Reads and writes return plain dataclasses from ``review.records``.
+Concurrency: decisions use optimistic locking on ``Item.version``; a stale one raises
+:class:`StaleUpdate` with the fresh state. Writes that touch a run lock its row (PostgreSQL
+``SELECT ... FOR UPDATE``; SQLite takes its write lock at ``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, case, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from review import convert
+from review.base import clean_name, sha, state_digest
+from review.models import AuditRow, CommentRow, ItemRow, RunRow
+from review.records import (
+    STATUSES,
+    AuditEntry,
+    Comment,
+    InvalidInput,
+    Item,
+    ItemIn,
+    Run,
+    StaleUpdate,
+    jsonable,
+    utcnow,
+)
+from review.signoffs import SignOffs
+
+_RANK = {"high": 0, "medium": 1, "low": 2}
+_SEVERITY_RANK = case(_RANK, value=ItemRow.severity, else_=3)
+_QUEUE_ORDER = (_SEVERITY_RANK, ItemRow.id)
+_ITEMS = cast(Table, ItemRow.__table__)
+_AUDIT = cast(Table, AuditRow.__table__)
+_ITEM_COLUMNS = select(*_ITEMS.columns)
+
+
+class Store(SignOffs):
+    """Persistent review state for SynthLens; safe to share between threads.
+
+    Parameters
+    ----------
+    url:
+        Any SQLAlchemy URL. Default: ``SYNTHLENS_DATABASE_URL``, else the SQLite file
+        ``SYNTHLENS_DB_PATH`` or ``./synthlens.db``. The schema is created or upgraded here.
+    """
+
+    # ----------------------------------------------------------------------------------- runs
+
+    def get_or_create_run(
+        self,
+        inputs: Mapping[str, str],
+        names: Mapping[str, str],
+        tool_version: str,
+        settings: Mapping[str, Any],
+        scores: Mapping[str, Any],
+    ) -> Run:
+        """The run for these input files and settings, created when it does not exist yet.
+
+        Parameters
+        ----------
+        inputs:
+            Role (``real``, ``synthetic``, optional ``holdout``) -> SHA-256 of the file.
+        names:
+            Role -> file name, for display.
+        tool_version:
+            SynthLens version; part of the identity, so an upgrade starts a new run (whose
+            decisions are carried over like any new run on the same real file).
+        settings, scores:
+            Stored as given (JSON). Scores of an existing run are kept, not replaced.
+
+        Returns
+        -------
+        Run
+            A new run remembers, in ``carry_from_run_id``, the most recent earlier run on the
+            same real file; ``add_items`` copies its decisions for items with the same key.
+        """
+        clean = convert.check_inputs(inputs)
+        version = clean_name(tool_version, "tool version")
+        settings_json = jsonable(dict(settings))
+        identity = {"inputs": clean, "settings": settings_json, "tool_version": version}
+        fingerprint = sha(json.dumps(identity, sort_keys=True, separators=(",", ":")))
+        for _ in range(3):
+            found = self._find_run(fingerprint)
+            if found is not None:
+                return found
+            try:
+                with self._write() as session:
+                    previous = session.scalar(
+                        select(func.max(RunRow.id)).where(RunRow.real_sha == clean["real"])
+                    )
+                    row = RunRow(
+                        fingerprint=fingerprint, real_sha=clean["real"],
+                        synthetic_sha=clean["synthetic"], holdout_sha=clean.get("holdout"),
+                        names={k: str(v) for k, v in names.items()}, tool_version=version,
+                        settings=settings_json, scores=dict(scores), created_at=utcnow(),
+                        carry_from_run_id=previous,
+                    )  # fmt: skip
+                    session.add(row)
+                    session.flush()
+                    return convert.run(row)
+            except IntegrityError:
+                continue  # another process created the same run at the same moment
+        raise RuntimeError("could not create or find the run")  # pragma: no cover
+
+    def _find_run(self, fingerprint: str) -> Run | None:
+        with self._read() as session:
+            row = session.scalars(select(RunRow).where(RunRow.fingerprint == fingerprint)).first()
+            return convert.run(row) if row else None
+
+    def run(self, run_id: int) -> Run:
+        with self._read() as session:
+            return convert.run(self._run_row(session, run_id))
+
+    def runs(self, limit: int | None = None) -> list[Run]:
+        """Runs, newest first."""
+        with self._read() as session:
+            rows = session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(limit))
+            return [convert.run(r) for r in rows]
+
+    # ---------------------------------------------------------------------------------- items
+
+    def add_items(self, run_id: int, items: Sequence[ItemIn]) -> list[Item]:
+        """Add review items to a run; items whose key the run already has are left alone.
+
+        New items inherit the decision of the item with the same key in the run's
+        ``carry_from_run_id`` run (if it was decided), recorded as a ``carry_over`` audit entry
+        naming the source run and item. Comments are not carried over.
+
+        Returns
+        -------
+        list[Item]
+            The run's items for the given keys, in the given order.
+        """
+        keys = [i.key for i in items]
+        duplicates = sorted(k for k, n in Counter(keys).items() if n > 1)
+        if duplicates:
+            raise InvalidInput(f"duplicate item keys in one call: {duplicates[:5]}")
+        specs = [convert.check_item(i) for i in items]
+        hashes = [sha(k) for k in keys]
+        with self._write() as session:
+            run = self._run_row(session, run_id, lock=True)
+            existing = self._rows_by_hash(session, run_id)
+            source_run = run.carry_from_run_id
+            sources = self._rows_by_hash(session, source_run, decided=True) if source_run else {}
+            now = utcnow()
+            new_rows: list[dict[str, Any]] = []
+            for spec, key_hash in zip(specs, hashes, strict=True):
+                if key_hash in existing:
+                    continue
+                values = spec | {"run_id": run_id, "key_hash": key_hash, "created_at": now,
+                                 "version": 1, "changed_by": None, "changed_at": None}  # fmt: skip
+                values |= convert.carried_decision(sources.get(key_hash))
+                new_rows.append(values)
+            if new_rows:
+                # One executemany instead of an ORM flush per item (10x faster for 10,000).
+                session.connection().execute(insert(_ITEMS), new_rows)
+            rows = self._rows_by_hash(session, run_id) if new_rows else existing
+            carried = [
+                {"run_id": run_id, "item_id": rows[r["key_hash"]].id, "action": "carry_over",
+                 "actor": "synthlens", "at": now,
+                 "before": {"status": "open", "reason": None, "version": 1},
+                 "after": {"status": r["status"], "reason": r["reason"], "version": 1,
+                           "decided_by": r["decided_by"], "carried_from_run": source_run,
+                           "carried_from_item": r["carried_from_item_id"]}}
+                for r in new_rows
+                if r["carried_from_item_id"] is not None
+            ]  # fmt: skip
+            if carried:
+                session.connection().execute(insert(_AUDIT), carried)
+            return [convert.item(rows[h]) for h in hashes]
+
+    @staticmethod
+    def _rows_by_hash(session: Session, run_id: int, decided: bool = False) -> dict[str, Any]:
+        """A run's items as plain result rows keyed by key hash.
+
+        The whole run in one query, filtered here: long ``key_hash IN (...)`` lists made
+        PostgreSQL scan a freshly filled table (0.4 s per 500 keys), and plain rows instead
+        of ORM objects keep 10,000 items fast.
+        """
+        query = _ITEM_COLUMNS.where(ItemRow.run_id == run_id)
+        if decided:
+            query = query.where(ItemRow.status != "open")
+        return {r.key_hash: r for r in session.connection().execute(query)}
+
+    def item(self, item_id: int) -> Item:
+        with self._read() as session:
+            return convert.item(self._item_row(session, item_id))
+
+    def items(
+        self,
+        run_id: int,
+        kind: str | None = None,
+        severity: str | None = None,
+        status: str | None = None,
+        column: str | None = None,
+    ) -> list[Item]:
+        """The run's items in queue order (high severity first, then as added), filtered."""
+        with self._read() as session:
+            query = _ITEM_COLUMNS.where(ItemRow.run_id == run_id)
+            for attr, value in (("kind", kind), ("severity", severity), ("status", status)):
+                if value is not None:
+                    query = query.where(getattr(ItemRow, attr) == value)
+            rows = session.connection().execute(query.order_by(*_QUEUE_ORDER))
+            return [convert.item(r) for r in rows if column is None or column in r.columns]
+
+    def progress(self, run_id: int) -> tuple[int, int]:
+        """``(reviewed, total)``: items no longer open, and all items of the run."""
+        with self._read() as session:
+            counts = dict(
+                session.execute(
+                    select(ItemRow.status, func.count())
+                    .where(ItemRow.run_id == run_id)
+                    .group_by(ItemRow.status)
+                ).all()
+            )
+        total = sum(counts.values())
+        return total - counts.get("open", 0), total
+
+    def next_open(
+        self,
+        run_id: int,
+        after_item_id: int | None = None,
+        kind: str | None = None,
+        severity: str | None = None,
+        column: str | None = None,
+    ) -> Item | None:
+        """The next open item in queue order after ``after_item_id``, wrapping around.
+
+        Filters are those of :meth:`items`, so the flow stays inside the filtered queue.
+        ``None`` when no open item is left.
+        """
+        with self._read() as session:
+            query = select(ItemRow.id, _SEVERITY_RANK, ItemRow.columns).where(
+                ItemRow.run_id == run_id, ItemRow.status == "open", ItemRow.id != after_item_id
+            )
+            if kind is not None:
+                query = query.where(ItemRow.kind == kind)
+            if severity is not None:
+                query = query.where(ItemRow.severity == severity)
+            query = query.order_by(*_QUEUE_ORDER)
+            after = None
+            if after_item_id is not None:
+                sev = session.scalar(select(ItemRow.severity).where(ItemRow.id == after_item_id))
+                after = (_RANK.get(sev, 3), after_item_id) if sev is not None else None
+            if column is None:
+                first = query.limit(1)
+                hit = None
+                if after is not None:
+                    later = or_(_SEVERITY_RANK > after[0],
+                                and_(_SEVERITY_RANK == after[0], ItemRow.id > after[1]))  # fmt: skip
+                    hit = session.scalar(first.where(later))
+                hit = hit if hit is not None else session.scalar(first)
+            else:  # columns are JSON: filter here rather than in dialect-specific SQL
+                queue = [(r, i) for i, r, cols in session.execute(query) if column in cols]
+                later_ids = [i for r, i in queue if after is None or (r, i) > after]
+                ids = later_ids or [i for _, i in queue]
+                hit = ids[0] if ids else None
+            return convert.item(self._item_row(session, hit)) if hit is not None else None
+
+    def rejected_rows(self, run_id: int) -> list[int]:
+        """Synthetic row positions (0-based) of row items rejected by a reviewer, sorted."""
+        with self._read() as session:
+            rows = session.scalars(
+                select(ItemRow.row)
+                .where(ItemRow.run_id == run_id, ItemRow.status == "rejected")
+                .where(ItemRow.row.is_not(None))
+                .distinct()
+            )
+            return sorted(int(r) for r in rows if r is not None)
+
+    def review_state(self, run_id: int) -> str:
+        """A short digest of every item's version: it changes whenever any decision does.
+
+        Pass it to :meth:`sign_off` as ``expected_state`` to refuse a sign-off based on a
+        review state that someone else has changed meanwhile.
+        """
+        with self._read() as session:
+            return state_digest(session, run_id)
+
+    # ------------------------------------------------------------------------------ decisions
+
+    def decide(
+        self,
+        item_id: int,
+        status: str,
+        reviewer: str,
+        reason: str | None = None,
+        comment: str | None = None,
+        *,
+        expected_version: int,
+    ) -> Item:
+        """Set an item's status; committed before returning.
+
+        Parameters
+        ----------
+        status:
+            ``open`` (undo), ``accepted``, ``rejected`` (for a row: do not use it) or
+            ``waived`` (needs a ``reason``).
+        expected_version:
+            ``Item.version`` as the reviewer saw it.
+
+        Raises
+        ------
+        StaleUpdate
+            Someone changed the item since; nothing is saved, ``.current`` is the fresh item.
+        InvalidInput
+            Unknown status, missing reviewer name, or a waiver without a reason.
+        """
+        if status not in STATUSES:
+            raise InvalidInput(f"unknown status {status!r}; expected one of {list(STATUSES)}")
+        who = clean_name(reviewer, "reviewer name")
+        reason = (reason or "").strip() or None
+        note = (comment or "").strip() or None
+        if status == "waived" and reason is None:
+            raise InvalidInput("a waiver needs a reason: say why this finding is acceptable")
+        try:
+            return self._decide(item_id, status, who, reason, note, expected_version)
+        except StaleDataError:  # a writer that slipped past the row lock (no FOR UPDATE)
+            raise StaleUpdate(self.item(item_id), expected_version, status) from None
+
+    def _decide(self, item_id: int, status: str, who: str, reason: str | None,
+                note: str | None, expected_version: int) -> Item:  # fmt: skip
+        with self._write() as session:
+            row = self._item_row(session, item_id, lock=True)
+            if row.version != expected_version:
+                raise StaleUpdate(convert.item(row), expected_version, status)
+            if row.status == status and row.reason == reason and note is None:
+                return convert.item(row)  # nothing changes: no new version, no audit noise
+            before = convert.state(row)
+            now = utcnow()
+            row.status, row.reason, row.version = status, reason, row.version + 1
+            row.decided_by, row.decided_at = (who, now) if status != "open" else (None, None)
+            row.changed_by, row.changed_at = who, now
+            row.carried_from_item_id = None
+            after = convert.state(row) | ({"comment": note} if note else {})
+            self._audit(session, row.run_id, row.id, "decide", who, before, after)
+            if note is not None:
+                session.add(CommentRow(run_id=row.run_id, item_id=row.id, reviewer=who,
+                                       text=note, created_at=now))  # fmt: skip
+            session.flush()
+            return convert.item(row)
+
+    def comment(self, item_id: int, reviewer: str, text: str) -> Comment:
+        """Add a comment to an item (audited; does not change the item's version)."""
+        who = clean_name(reviewer, "reviewer name")
+        body = (text or "").strip()
+        if not body:
+            raise InvalidInput("the comment is empty")
+        with self._write() as session:
+            row = self._item_row(session, item_id)
+            new = CommentRow(run_id=row.run_id, item_id=row.id, reviewer=who, text=body,
+                             created_at=utcnow())  # fmt: skip
+            session.add(new)
+            self._audit(session, row.run_id, row.id, "comment", who, None, {"comment": body})
+            session.flush()
+            return convert.comment(new)
+
+    def comments(self, item_id: int) -> list[Comment]:
+        with self._read() as session:
+            rows = session.scalars(
+                select(CommentRow).where(CommentRow.item_id == item_id).order_by(CommentRow.id)
+            )
+            return [convert.comment(r) for r in rows]
+
+    def audit(self, *, run_id: int | None = None, item_id: int | None = None) -> list[AuditEntry]:
+        """The audit trail of a run or of one item, oldest first."""
+        if (run_id is None) == (item_id is None):
+            raise InvalidInput("give exactly one of run_id or item_id")
+        column = AuditRow.run_id if run_id is not None else AuditRow.item_id
+        with self._read() as session:
+            rows = session.scalars(
+                select(AuditRow).where(column == (run_id or item_id)).order_by(AuditRow.id)
+            )
+            return [convert.audit(r) for r in rows]
