@@ -16,6 +16,11 @@ PAGES = {
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
         st.Page("pages/schema.py", title="Schema", icon=":material/table_rows:"),
     ],
+    "Fidelity": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),
+        st.Page("pages/columns.py", title="Columns", icon=":material/bar_chart:"),
+        st.Page("pages/pairs.py", title="Pairs", icon=":material/grid_on:"),
+    ],
 }
 
 inputs.autoload_demo_once()

@@ -39,15 +39,16 @@ def _synthesise(real: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.Data
     """Resample real rows, jitter numbers and dates, and redraw some categories."""
     base = real.iloc[rng.integers(0, len(real), n)].reset_index(drop=True).copy()
     for col in ["second_perc", "high_perc", "degree_perc", "employability_perc", "mba_perc"]:
-        noise = rng.normal(0, real[col].std() * 0.35, n)
+        noise = rng.normal(0, real[col].std() * 0.6, n)
         base[col] = (base[col] + noise).clip(real[col].min(), real[col].max()).round(2)
     salary = base["salary"] + rng.normal(0, real["salary"].std() * 0.3, n)
     base["salary"] = (salary.clip(lower=real["salary"].min()) / 1000).round() * 1000
     for col in ["gender", "high_spec", "degree_type", "mba_spec", "work_experience"]:
-        redraw = rng.random(n) < 0.25
+        redraw = rng.random(n) < 0.4
         base.loc[redraw, col] = real[col].sample(int(redraw.sum()), replace=True, random_state=1).to_numpy()
     start = pd.to_datetime(base["start_date"])
     start = start + pd.to_timedelta(rng.integers(-20, 21, n), unit="D")
+    start = start.clip(pd.to_datetime(real["start_date"]).min(), pd.to_datetime(real["start_date"]).max())
     end = start + pd.to_timedelta((base["duration"].fillna(0) * 30.4).round(), unit="D")
     base["start_date"] = start.dt.strftime("%Y-%m-%d")
     base["end_date"] = end.where(base["duration"].notna()).dt.strftime("%Y-%m-%d")
@@ -57,8 +58,9 @@ def _synthesise(real: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.Data
 
 def _plant_flaws(synthetic: pd.DataFrame, real: pd.DataFrame, rng: np.random.Generator) -> None:
     n = len(synthetic)
-    # A generator that drifts: employability scores come out about 8 points too high.
-    synthetic["employability_perc"] = (synthetic["employability_perc"] + 8).clip(upper=99).round(2)
+    # A generator that drifts: employability scores come out about 7 points too high.
+    top = real["employability_perc"].max()
+    synthetic["employability_perc"] = (synthetic["employability_perc"] + 7).clip(upper=top).round(2)
     # It almost never produces the 'Arts' specialisation.
     arts = synthetic.index[synthetic["high_spec"] == "Arts"]
     synthetic.loc[arts[: max(0, len(arts) - 2)], "high_spec"] = "Commerce"

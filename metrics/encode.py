@@ -9,13 +9,20 @@ numbers and dates become float arrays once.
 from __future__ import annotations
 
 import ctypes
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from metrics.schema import Kind, Schema
+from metrics.schema import ColumnSpec, Kind, Schema
 
+T = TypeVar("T")
+R = TypeVar("R")
+WORKERS = max(1, min(2, os.cpu_count() or 1))  # threads for per-column work
 NUM_BINS = 10
 MISSING = -1  # code of a missing value in ``codes``
 
@@ -34,7 +41,7 @@ class Side:
     # categorical and boolean columns: int32 codes into Encoded.categories[col], MISSING (-1)
     # where missing.
     codes: dict[str, np.ndarray] = field(default_factory=dict)
-    # numerical and datetime columns discretised with the real data's bins: int16 in
+    # numerical and datetime columns discretised with the real data's bins: int8 in
     # 1..NUM_BINS, NUM_BINS + 1 for missing (np.digitize's convention, as sdmetrics has it).
     binned: dict[str, np.ndarray] = field(default_factory=dict)
     # id and text columns as strings (None where missing).
@@ -132,9 +139,7 @@ def factorize(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return pd.factorize(series, use_na_sentinel=True)
     values = np.ascontiguousarray(values)
     # The object array's buffer is its cells' addresses; read it as integers (no copy).
-    addresses = np.frombuffer(
-        (ctypes.c_size_t * n).from_address(values.ctypes.data), dtype=np.uintp
-    )
+    addresses = np.ctypeslib.as_array((ctypes.c_size_t * n).from_address(values.ctypes.data))
     by_address, distinct = pd.factorize(addresses)
     if len(distinct) > n // 10:
         return pd.factorize(series, use_na_sentinel=True)
@@ -160,7 +165,9 @@ def _shared_codes(
         raw[name] = (raw_codes, [None if pd.isna(v) else str(v) for v in labels])
     real_levels = list(dict.fromkeys(v for v in raw["real"][1] if v is not None))
     levels = list(
-        dict.fromkeys(real_levels + [v for _, labels in raw.values() for v in labels if v is not None])
+        dict.fromkeys(
+            real_levels + [v for _, labels in raw.values() for v in labels if v is not None]
+        )
     )
     index = pd.Index(levels, dtype=object)
     out: dict[str, np.ndarray] = {}
@@ -172,13 +179,89 @@ def _shared_codes(
     return levels, len(real_levels), out
 
 
+def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``map(fn, items)`` on up to :data:`WORKERS` threads; results come in order.
+
+    numpy's sorts, searches and ufuncs release the GIL, so two threads use two cores.
+    Iterate in the calling thread: progress callbacks (Streamlit's) must not run in workers.
+    """
+    items = list(items)
+    if WORKERS == 1 or len(items) < 2:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(WORKERS) as pool:
+        yield from pool.map(fn, items)
+
+
+def digitize(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``np.digitize(values, edges)`` as int8, for a short increasing ``edges`` (< 127).
+
+    Counting the edges each value reaches, one vectorised comparison per edge, is about
+    twice as fast as the binary search np.digitize does per value. NaN gets
+    ``len(edges)``, as np.digitize gives it.
+    """
+    reached = np.zeros(len(values), dtype=np.uint8)
+    above = np.empty(len(values), dtype=bool)
+    for edge in edges:
+        np.greater_equal(values, edge, out=above)
+        reached += above.view(np.uint8)
+    out = reached.view(np.int8)
+    out[np.isnan(values)] = len(edges)
+    return out
+
+
+def histogram_edges(lo: float, hi: float, bins: int = NUM_BINS, strict: bool = True) -> np.ndarray:
+    """``np.histogram_bin_edges(a, bins)`` from ``a``'s minimum and maximum (no copy of ``a``).
+
+    Like numpy, raises ``ValueError`` when the range is too narrow for distinct edges
+    (unless ``strict`` is False: the edges are then returned as they are).
+    """
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, bins + 1, endpoint=True)
+    if strict and np.any(edges[:-1] >= edges[1:]):
+        raise ValueError(f"Too many bins for data range. Cannot create {bins} finite-sized bins.")
+    return edges
+
+
 def _bins(real: np.ndarray) -> np.ndarray:
-    finite = real[np.isfinite(real)]
-    if finite.size == 0:
-        finite = np.array([0.0])
-    edges = np.histogram_bin_edges(finite, bins=NUM_BINS)
+    finite = np.isfinite(real)
+    if finite.any():
+        lo = float(np.min(real, where=finite, initial=np.inf))
+        hi = float(np.max(real, where=finite, initial=-np.inf))
+    else:
+        lo = hi = 0.0
+    # A range too narrow for ten distinct edges still bins: values land in the last bin
+    # they reach.
+    edges = histogram_edges(lo, hi, strict=False)
     edges[0], edges[-1] = -np.inf, np.inf
     return edges
+
+
+def _encode_column(work: tuple[ColumnSpec, dict[str, pd.Series]]) -> dict[str, Any]:
+    """Encode one column on every side (runs on a worker thread; touches no shared state)."""
+    spec, columns = work
+    kind = spec.kind
+    if kind in (Kind.NUMERICAL, Kind.DATETIME):
+        numeric = {}
+        for name, series in columns.items():
+            values = to_float(series, kind, spec.datetime_format)
+            bad = np.flatnonzero(np.isnan(values) & series.notna().to_numpy())
+            numeric[name] = (values, bad)
+        edges = _bins(numeric["real"][0])
+        return {
+            "bins": edges,
+            "sides": {n: (v, digitize(v, edges), bad) for n, (v, bad) in numeric.items()},
+        }
+    if kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+        levels, n_real, side_codes = _shared_codes(columns, kind)
+        return {"levels": levels, "n_real": n_real, "sides": side_codes}
+    return {
+        "sides": {
+            name: series.astype("string").to_numpy(dtype=object, na_value=None)
+            for name, series in columns.items()
+        }
+    }
 
 
 def encode(
@@ -201,29 +284,26 @@ def encode(
     n_real_levels: dict[str, int] = {}
     bins: dict[str, np.ndarray] = {}
 
-    for spec in schema.columns:
+    # Columns are taken out in this thread; the work on them runs on two threads.
+    work = [(spec, {name: df[spec.name] for name, df in frames.items()}) for spec in schema.columns]
+    for spec, part in zip(schema.columns, parallel_map(_encode_column, work), strict=True):
         col, kind = spec.name, spec.kind
         if kind in (Kind.NUMERICAL, Kind.DATETIME):
-            for name, df in frames.items():
-                values = to_float(df[col], kind, spec.datetime_format)
+            bins[col] = part["bins"]
+            for name, (values, binned, bad) in part["sides"].items():
                 sides[name].numeric[col] = values
-                bad = np.isnan(values) & df[col].notna().to_numpy()
-                sides[name].unparsed[col] = int(bad.sum())
-                sides[name].unparsed_rows[col] = np.flatnonzero(bad)
-            bins[col] = _bins(sides["real"].numeric[col])
-            for side in sides.values():
-                side.binned[col] = np.digitize(side.numeric[col], bins[col]).astype(np.int16)
+                sides[name].binned[col] = binned
+                sides[name].unparsed[col] = len(bad)
+                sides[name].unparsed_rows[col] = bad
         elif kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
-            levels, n_real, side_codes = _shared_codes({n: df[col] for n, df in frames.items()}, kind)
-            categories[col] = levels
-            n_real_levels[col] = n_real
-            for name, codes in side_codes.items():
+            categories[col] = part["levels"]
+            n_real_levels[col] = part["n_real"]
+            for name, codes in part["sides"].items():
                 sides[name].codes[col] = codes
                 sides[name].unparsed[col] = 0
         else:
-            for name, df in frames.items():
-                s = df[col].astype("string")
-                sides[name].strings[col] = s.to_numpy(dtype=object, na_value=None)
+            for name, strings in part["sides"].items():
+                sides[name].strings[col] = strings
                 sides[name].unparsed[col] = 0
 
     return Encoded(

@@ -4,7 +4,8 @@ Overall score
 -------------
 Each family score is the mean of the scores of its metrics that could be computed:
 
-- ``fidelity``: column shapes and pair trends (as sdmetrics' QualityReport averages them);
+- ``fidelity``: column shapes and pair trends (sdmetrics' QualityReport averages the same two;
+  in SynthLens mode pairs are weighted by how strongly the columns are related, see pairs.py);
 - ``coverage``: missing values, coverage of real ranges and categories, validity of values;
 - ``detection``: how hard a classifier finds it to tell synthetic rows from real ones;
 - ``privacy``: exact copies and distance to the closest real record against the holdout;
@@ -26,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from metrics.encode import Encoded, encode
+from metrics.quality import merge_findings
 from metrics.registry import REGISTRY, Options
-from metrics.results import SEVERITY_ORDER, Finding, MetricResult, Progress, no_progress
+from metrics.results import Finding, MetricResult, Progress, no_progress
 from metrics.schema import Schema, infer
 
 VERSION = "0.1.0"
@@ -116,12 +118,21 @@ def _family_scores(results: dict[str, MetricResult]) -> dict[str, float]:
     return scores
 
 
+# Row-flag findings that restate another metric's finding about the same rows.
+_RESTATED = {"copied_rows": ("privacy", "exact_copies")}
+
+
 def _sorted_findings(results: dict[str, MetricResult]) -> list[Finding]:
+    """All findings, one per problem, most serious first.
+
+    A pair finding about a column that already has a high finding of its own is dropped (the
+    column's finding says what is wrong; see ``quality.merge_findings``), and a row-flag finding
+    that only restates another metric's finding is dropped too.
+    """
     found = [f for res in results.values() for f in res.findings]
-    return sorted(
-        found,
-        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.score if f.score is not None else 1.0),
-    )
+    stated = {(f.metric, f.kind) for f in found}
+    found = [f for f in found if _RESTATED.get(f.kind) not in stated]
+    return merge_findings(found)
 
 
 def _call(name: str, enc: Encoded, options: Options, progress: Progress,

@@ -1,0 +1,414 @@
+"""Pair trends: are the relations between columns kept in the synthetic data?
+
+Every pair of analysed columns gets one score in [0, 1]:
+
+- two numerical/datetime columns: **CorrelationSimilarity** ``1 - |r_real - r_synthetic| / 2``
+  with Pearson's r (Spearman's with ``Options.correlation == "spearman"``), each on the rows
+  where both values are present, as sdmetrics computes it;
+- any other pair: **ContingencySimilarity** ``1 - TV`` between the real and synthetic joint
+  frequencies, missing values counting as a category. Continuous columns are cut into the
+  real data's ten bins (``Encoded.bins``) and the same bins are applied to the synthetic data.
+
+Each pair also reports how strong the relation is: ``real`` and ``synthetic`` hold the two
+correlations, or the two bias-corrected Cramer's V (Bergsma 2013) of the contingency tables,
+measured on the levels that hold at least 1 % of the real rows (rarer levels merged; see
+:func:`metrics.pair_stats.collapse_rare`), so that id-like and high-cardinality columns do
+not show associations made of sampling noise.
+
+Property score (SynthLens)
+--------------------------
+A weighted mean of the pair scores. A pair's strength is the larger of its real and
+synthetic strengths (|r| or corrected V), so a relation the generator invents counts as much
+as one it loses. Pairs weaker than :data:`NEGLIGIBLE` on both sides get weight 0: their
+similarity only echoes the two marginals (already in column shapes) plus, for columns with
+many levels, sampling noise that the uncorrected statistics mistake for a trend. Above it the
+weight grows linearly and reaches 1 at :data:`FULL_WEIGHT`. NaN when no pair has weight.
+
+Property score (``Options.sdmetrics_compatible``)
+-------------------------------------------------
+sdmetrics' QualityReport (0.32): continuous columns in mixed pairs are binned on each side's
+own range, and only pairs with ``|r_real| > 0.5`` or uncorrected Cramer's V ``> 0.3`` count
+(weight 1, the others 0); the score is their plain mean. ``score`` in the details is filled
+for every pair, where sdmetrics leaves NaN for the pairs it does not count.
+
+Findings
+--------
+A relation is lost (or invented) when the strengths differ by at least :data:`GAP_LOW` (low),
+:data:`GAP_MEDIUM` (medium) or :data:`GAP_HIGH` (high severity) and by more than the pair's
+``noise``, the difference sampling alone can make: ``4 * sqrt(1/n + 1/m)`` for correlations,
+and for associations the corrected V that a three-standard-deviation chi-squared excess
+would give on each side (:func:`metrics.pair_stats.association_noise`), combined. A column
+involved in two or more such pairs gets one finding naming its partners instead of one per
+pair.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from metrics.encode import NUM_BINS, Encoded, Side
+from metrics.marginal import ANALYSED_KINDS
+from metrics.pair_stats import (
+    association_noise,
+    collapse_rare,
+    contingency_similarity,
+    cramers_v,
+    cramers_v_corrected,
+    pair_tables,
+    parallel_map,
+    pearson_matrix,
+    sdmetrics_bins,
+    spearman_matrix,
+    table_chi2,
+)
+from metrics.registry import Options, register
+from metrics.results import SEVERITY_ORDER, Finding, MetricResult, Progress, Severity, no_progress
+
+NAME = "pair_trends"
+NEGLIGIBLE = 0.05  # strength below which a pair carries no trend to keep
+FULL_WEIGHT = 0.2  # strength from which a pair counts fully
+GAP_LOW, GAP_MEDIUM, GAP_HIGH = 0.15, 0.25, 0.4  # strength differences behind findings
+SDMETRICS_CORRELATION_THRESHOLD = 0.5
+SDMETRICS_ASSOCIATION_THRESHOLD = 0.3
+MAX_PARTNERS_NAMED = 4
+
+_COLUMNS = [
+    "column_a",
+    "column_b",
+    "metric",
+    "score",
+    "real",
+    "synthetic",
+    "weight",
+    "sdmetrics_association",
+    "n_real",
+    "n_synthetic",
+    "noise",
+    "error",
+]
+
+
+@dataclass
+class _Pair:
+    a: str
+    b: str
+    metric: str
+    score: float = np.nan
+    real: float = np.nan
+    synthetic: float = np.nan
+    weight: float = 0.0
+    sdmetrics_association: float = np.nan
+    n_real: int = 0
+    n_synthetic: int = 0
+    noise: float = np.nan
+    error: str | None = None
+
+
+def _is_constant(values: np.ndarray) -> bool:
+    """One distinct non-missing value (pandas' ``nunique() == 1``, as sdmetrics tests it)."""
+    return bool(np.fmin.reduce(values, initial=np.inf) == np.fmax.reduce(values, initial=-np.inf))
+
+
+def _correlations(enc: Encoded, options: Options) -> dict[tuple[str, str], _Pair]:
+    cont = enc.continuous
+    if len(cont) < 2:
+        return {}
+    # sdmetrics' QualityReport always uses Pearson.
+    spearman = options.correlation == "spearman" and not options.sdmetrics_compatible
+    fn = spearman_matrix if spearman else pearson_matrix
+    sides = (enc.real, enc.synthetic)
+    (r_real, n_real, err_real), (r_syn, n_syn, err_syn) = parallel_map(
+        lambda side: fn([side.numeric[c] for c in cont]), sides
+    )
+    constant = {
+        (side, c)
+        for side, s in (("real", enc.real), ("synthetic", enc.synthetic))
+        for c in cont
+        if _is_constant(s.numeric[c])
+    }
+    out = {}
+    for i, j in itertools.combinations(range(len(cont)), 2):
+        a, b = cont[i], cont[j]
+        pair = _Pair(
+            a, b, "CorrelationSimilarity", n_real=int(n_real[i, j]), n_synthetic=int(n_syn[i, j])
+        )
+        flat = [
+            f"{c} is constant in the {side} data"
+            for side in ("real", "synthetic")
+            for c in (a, b)
+            if (side, c) in constant
+        ]
+        if flat:
+            # sdmetrics refuses (ConstantInputError) before looking at the rows.
+            pair.error = "; ".join(flat) + ": correlation is undefined"
+        elif (i, j) in err_real or (i, j) in err_syn:
+            pair.error = err_real.get((i, j)) or err_syn.get((i, j))
+        else:
+            pair.real, pair.synthetic = float(r_real[i, j]), float(r_syn[i, j])
+            # Four standard errors of a difference of two correlations near 0.
+            pair.noise = 4 * float(np.sqrt(1 / max(pair.n_real, 1) + 1 / max(pair.n_synthetic, 1)))
+            if np.isfinite(pair.real) and np.isfinite(pair.synthetic):
+                pair.score = 1.0 - abs(pair.real - pair.synthetic) / 2
+            elif not np.isfinite(pair.real):
+                pair.error = "correlation is undefined in the real data (constant on shared rows)"
+            else:
+                pair.error = (
+                    "correlation is undefined in the synthetic data (constant on shared rows)"
+                )
+        if options.sdmetrics_compatible:
+            pair.weight = float(
+                np.isfinite(pair.real) and abs(pair.real) > SDMETRICS_CORRELATION_THRESHOLD
+            )
+        out[(a, b)] = pair
+    return out
+
+
+def _side_codes(enc: Encoded, side: Side, compat: bool, continuous: list[str]):
+    """Non-negative codes of every column for joint tables, their sizes and binning errors."""
+    codes, sizes, errors = {}, {}, {}
+    for c in enc.discrete:
+        sizes[c] = len(enc.categories[c]) + 1
+        dtype = np.uint8 if sizes[c] <= 1 << 8 else np.uint16 if sizes[c] <= 1 << 16 else np.int64
+        codes[c] = np.add(side.codes[c], 1, dtype=dtype, casting="unsafe")  # missing -> 0
+    for c in continuous:
+        sizes[c] = NUM_BINS + 2
+        if not compat:
+            codes[c] = side.binned[c].view(np.uint8)  # 1..NUM_BINS + 1, never negative
+        elif side is enc.real and np.isfinite(enc.bins[c][1:-1]).all():
+            # sdmetrics' own bins of the real data are Encoded.bins with finite ends: the
+            # codes only differ where the value is the maximum (code 11 there, as missing).
+            values = side.numeric[c]
+            codes[c] = side.binned[c].astype(np.uint8)
+            codes[c][values == np.fmax.reduce(values, initial=-np.inf)] = NUM_BINS + 1
+            if np.isinf(values).any():
+                errors[c] = "ValueError: the column has infinite values; it cannot be binned"
+        else:
+            binned, err = sdmetrics_bins(side.numeric[c])
+            codes[c] = binned.view(np.uint8)
+            if err:
+                errors[c] = err
+    return codes, sizes, errors
+
+
+def _contingencies(
+    enc: Encoded, options: Options, progress: Progress
+) -> dict[tuple[str, str], _Pair]:
+    cols = enc.analysed
+    cont = set(enc.continuous)
+    wanted = [(a, b) for a, b in itertools.combinations(cols, 2) if not (a in cont and b in cont)]
+    if not wanted:
+        return {}
+    compat = options.sdmetrics_compatible
+    mixed = [c for c in enc.continuous if any(c in p for p in wanted)]
+    tables, errors = [], {}
+
+    def one_side(side: Side) -> tuple[dict, dict]:
+        codes, sizes, errs = _side_codes(enc, side, compat, mixed)
+        return pair_tables(codes, sizes, wanted), errs
+
+    # Sides one after the other (their codes need not coexist); groups run on two threads.
+    for k, (side_tables, errs) in enumerate(map(one_side, (enc.real, enc.synthetic))):
+        errors.update(errs)
+        tables.append(side_tables)
+        progress(0.4 + 0.25 * (k + 1), "Pair trends: contingency tables")
+    out = {}
+    for a, b in wanted:
+        t_real, t_syn = tables[0][(a, b)], tables[1][(a, b)]
+        pair = _Pair(
+            a, b, "ContingencySimilarity", n_real=int(t_real.sum()), n_synthetic=int(t_syn.sum())
+        )
+        bad = [errors[c] for c in (a, b) if c in errors]
+        if bad:
+            pair.error = bad[0]
+            out[(a, b)] = pair
+            continue
+        pair.score = contingency_similarity(t_real, t_syn)
+        main_real, main_syn = collapse_rare(t_real, t_syn)
+        chi2_real, chi2_syn = table_chi2(main_real), table_chi2(main_syn)
+        pair.real, pair.synthetic = cramers_v_corrected(chi2_real), cramers_v_corrected(chi2_syn)
+        pair.noise = float(np.hypot(association_noise(chi2_real), association_noise(chi2_syn)))
+        if compat:
+            pair.sdmetrics_association = cramers_v(table_chi2(t_real))
+            pair.weight = float(
+                np.isfinite(pair.sdmetrics_association)
+                and pair.sdmetrics_association > SDMETRICS_ASSOCIATION_THRESHOLD
+            )
+        if not np.isfinite(pair.score):
+            pair.error = "no rows in the real data"
+        out[(a, b)] = pair
+    return out
+
+
+def _strength(pair: _Pair, value: float) -> float:
+    return abs(value) if np.isfinite(value) else 0.0
+
+
+def synthlens_weight(pair: _Pair) -> float:
+    """Weight of a pair in the SynthLens property score (see the module docstring)."""
+    if not np.isfinite(pair.score):
+        return 0.0
+    strength = max(_strength(pair, pair.real), _strength(pair, pair.synthetic))
+    if strength < NEGLIGIBLE:
+        return 0.0
+    return min(1.0, strength / FULL_WEIGHT)
+
+
+def pair_trends_table(
+    enc: Encoded, options: Options | None = None, progress: Progress = no_progress
+) -> pd.DataFrame:
+    """One details row per pair of analysed columns, in schema order.
+
+    Columns: column_a, column_b, metric ("CorrelationSimilarity"/"ContingencySimilarity"),
+    score, real and synthetic (correlations, or bias-corrected Cramer's V), weight (its share
+    in the property score), sdmetrics_association (uncorrected Cramer's V of the real table,
+    compatible mode only), n_real and n_synthetic (rows behind the statistic), noise (the
+    difference between real and synthetic strength that sampling alone can make), error.
+    """
+    options = options or Options()
+    progress(0.0, "Pair trends: correlations")
+    pairs = _correlations(enc, options)
+    progress(0.4, "Pair trends: contingency tables")
+    pairs.update(_contingencies(enc, options, progress))
+    rows = []
+    for a, b in itertools.combinations(enc.analysed, 2):
+        pair = pairs[(a, b)]
+        if not options.sdmetrics_compatible:
+            pair.weight = synthlens_weight(pair)
+        rows.append({c: getattr(pair, c.replace("column_", "")) for c in _COLUMNS})
+    progress(1.0, "Pair trends: done")
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def pair_trends_score(table: pd.DataFrame) -> float:
+    """Weighted mean of the pair scores (weights from :func:`pair_trends_table`)."""
+    if table.empty:
+        return float("nan")
+    ok = table["score"].notna() & (table["weight"] > 0)
+    if not ok.any():
+        return float("nan")
+    return float(np.average(table.loc[ok, "score"], weights=table.loc[ok, "weight"]))
+
+
+def _gap_severity(gap: float, noise: float) -> Severity | None:
+    if not np.isfinite(gap) or gap < GAP_LOW or not gap > noise:
+        return None
+    return "high" if gap >= GAP_HIGH else "medium" if gap >= GAP_MEDIUM else "low"
+
+
+def _how(row: pd.Series) -> str:
+    r, s = row["real"], row["synthetic"]
+    if row["metric"] == "CorrelationSimilarity" and r * s < 0 and min(abs(r), abs(s)) >= 0.1:
+        return "reversed"
+    return "weaker" if abs(s) < abs(r) else "stronger"
+
+
+def pair_findings(table: pd.DataFrame) -> list[Finding]:
+    """Findings for lost or invented relations, one per column when a column has several."""
+    flagged = []
+    for _, row in table.iterrows():
+        gap = abs(row["real"] - row["synthetic"])
+        sev = _gap_severity(gap, row["noise"])
+        if sev:
+            flagged.append((row, sev))
+    findings = []
+    while True:
+        counts: dict[str, list] = {}
+        for row, sev in flagged:
+            for c in (row["column_a"], row["column_b"]):
+                counts.setdefault(c, []).append((row, sev))
+        if not counts:
+            break
+        col, hits = max(
+            counts.items(),
+            key=lambda kv: (len(kv[1]), sum(abs(r["real"] - r["synthetic"]) for r, _ in kv[1])),
+        )
+        if len(hits) < 2:
+            break
+        findings.append(_group_finding(col, hits))
+        used = {id(r) for r, _ in hits}
+        flagged = [(r, s) for r, s in flagged if id(r) not in used]
+    findings.extend(_pair_finding(row, sev) for row, sev in flagged)
+    return findings
+
+
+def _pair_finding(row: pd.Series, severity: Severity) -> Finding:
+    a, b = row["column_a"], row["column_b"]
+    if row["metric"] == "CorrelationSimilarity":
+        what, sim = "correlation", "correlation similarity"
+    else:
+        what, sim = "association (Cramér's V)", "contingency similarity"
+    return Finding(
+        kind="pair",
+        severity=severity,
+        columns=(a, b),
+        metric=NAME,
+        score=float(row["score"]),
+        message=(
+            f"{a} & {b}: their {what} is {_how(row)} in the synthetic data: "
+            f"{row['real']:.2f} real vs {row['synthetic']:.2f} synthetic "
+            f"({sim} {row['score']:.2f})."
+        ),
+    )
+
+
+def _group_finding(col: str, hits: list) -> Finding:
+    hits = sorted(hits, key=lambda h: -abs(h[0]["real"] - h[0]["synthetic"]))
+    parts = []
+    for row, _ in hits[:MAX_PARTNERS_NAMED]:
+        other = row["column_b"] if row["column_a"] == col else row["column_a"]
+        what = "correlation" if row["metric"] == "CorrelationSimilarity" else "association"
+        parts.append(f"{other} ({what} {row['real']:.2f} real vs {row['synthetic']:.2f} synthetic)")
+    more = len(hits) - MAX_PARTNERS_NAMED
+    listed = ", ".join(parts) + (f", and {more} more" if more > 0 else "")
+    partners = tuple(
+        row["column_b"] if row["column_a"] == col else row["column_a"] for row, _ in hits
+    )
+    severity = min((s for _, s in hits), key=lambda s: SEVERITY_ORDER[s])
+    return Finding(
+        kind="pair",
+        severity=severity,
+        columns=(col, *partners),
+        metric=NAME,
+        score=float(min(row["score"] for row, _ in hits)),
+        message=(
+            f"{col}: its relations with {len(hits)} other columns are not kept in the "
+            f"synthetic data: {listed}."
+        ),
+    )
+
+
+@register(
+    NAME,
+    family="fidelity",
+    goal="Are relations between pairs of columns kept? 1 = same correlations and associations.",
+    kinds=ANALYSED_KINDS,
+    result="pairs",
+    weight=3.0,
+)
+def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
+    """The ``pair_trends`` metric: one score per pair, a weighted mean as the score."""
+    table = pair_trends_table(enc, options, progress)
+    score = pair_trends_score(table)
+    error = None
+    if table.empty:
+        error = "fewer than two numerical, date, categorical or boolean columns"
+    elif not np.isfinite(score):
+        error = "no pair of columns has a relation to compare"
+    return MetricResult(
+        name=NAME,
+        family="fidelity",
+        score=score,
+        raw=score,
+        details=table,
+        findings=pair_findings(table) if not table.empty else [],
+        error=error,
+        extra={
+            "mode": "sdmetrics_compatible" if options.sdmetrics_compatible else "synthlens",
+            "correlation": options.correlation,
+            "pairs_counted": int((table["weight"] > 0).sum()) if not table.empty else 0,
+        },
+    )

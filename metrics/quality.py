@@ -1,0 +1,134 @@
+"""The QualityReport equivalent: "Column Shapes", "Column Pair Trends" and their mean.
+
+With ``Options(sdmetrics_compatible=True)`` the three numbers equal what
+``sdmetrics.reports.single_table.QualityReport`` (0.32) gives on the same data with its
+subsampling disabled (``report.num_rows_subsample = None``; by default it scores
+ContingencySimilarity on a random 50,000-row sample of each side above 50,000 rows, so its
+scores change from run to run). In SynthLens mode they use SynthLens' definitions (real-data
+bins, weighting by association strength; see :mod:`metrics.pairs`).
+
+This module also merges the fidelity findings so that one broken column is one finding.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metrics.encode import Encoded
+from metrics.marginal import column_shapes_score, column_shapes_table
+from metrics.pairs import pair_trends_score, pair_trends_table
+from metrics.registry import Options
+from metrics.results import SEVERITY_ORDER, Finding
+from metrics.schema import Kind, Schema
+
+_SDTYPE = {
+    Kind.NUMERICAL: "numerical",
+    Kind.DATETIME: "datetime",
+    Kind.CATEGORICAL: "categorical",
+    Kind.BOOLEAN: "boolean",
+    Kind.ID: "id",
+    Kind.TEXT: "id",  # sdmetrics skips both; "text" is not an sdtype its validator knows
+}
+
+
+def quality_report(enc: Encoded, options: Options | None = None) -> dict[str, float]:
+    """Property scores and overall score, as sdmetrics' QualityReport names them.
+
+    Returns
+    -------
+    dict
+        ``{"Column Shapes": float, "Column Pair Trends": float, "overall": float}``; a
+        property is NaN when it has nothing to score, and ``overall`` is the mean of the
+        properties that exist (NaN when none does), as sdmetrics' ``np.nanmean``.
+    """
+    options = options or Options()
+    shapes, _ = column_shapes_table(enc)
+    pairs = pair_trends_table(enc, options)
+    scores = [column_shapes_score(shapes), pair_trends_score(pairs)]
+    finite = [s for s in scores if np.isfinite(s)]
+    return {
+        "Column Shapes": scores[0],
+        "Column Pair Trends": scores[1],
+        "overall": float(np.mean(finite)) if finite else float("nan"),
+    }
+
+
+def sdmetrics_metadata(schema: Schema) -> dict[str, Any]:
+    """Single-table SDV metadata for a schema (what sdmetrics' reports take)."""
+    columns: dict[str, dict[str, str]] = {}
+    for c in schema.columns:
+        columns[c.name] = {"sdtype": _SDTYPE[c.kind]}
+        if c.kind is Kind.DATETIME and c.datetime_format:
+            columns[c.name]["datetime_format"] = c.datetime_format
+    return {"columns": columns}
+
+
+def sdmetrics_reference(
+    real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict[str, Any]
+) -> dict[str, float]:
+    """Run sdmetrics' QualityReport itself, subsampling disabled (slow; for checks and benches).
+
+    ``metadata`` is single-table SDV metadata, e.g. from :func:`sdmetrics_metadata`.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from sdmetrics.reports.single_table import QualityReport
+
+        report = QualityReport()
+        report.num_rows_subsample = None
+        report.generate(real, synthetic, metadata, verbose=False)
+        props = report.get_properties().set_index("Property")["Score"]
+        return {
+            "Column Shapes": float(props["Column Shapes"]),
+            "Column Pair Trends": float(props["Column Pair Trends"]),
+            "overall": float(report.get_score()),
+        }
+
+
+def merge_findings(findings: list[Finding]) -> list[Finding]:
+    """Fidelity findings with one finding per broken column, worst first.
+
+    A pair finding is dropped when the column it is about already has a high-severity
+    finding of its own (marginal, missing category, range, missing values, validity): the
+    column's finding says what is wrong, and its pairs are only consequences. For a
+    column-grouped pair finding "the column it is about" is its first column; for a single
+    pair it is either column. Findings are then sorted by severity, then by score.
+    """
+    broken = {
+        f.columns[0] for f in findings if f.kind != "pair" and f.severity == "high" and f.columns
+    }
+    kept = []
+    for f in findings:
+        if f.kind == "pair":
+            about = f.columns[:1] if len(f.columns) > 2 else f.columns
+            if any(c in broken for c in about):
+                continue
+        kept.append(f)
+    return rank_findings(kept)
+
+
+def rank_findings(findings: list[Finding]) -> list[Finding]:
+    """Findings sorted by severity (high first), then by score (lowest first)."""
+    return sorted(
+        findings,
+        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.score if f.score is not None else 1.0),
+    )
+
+
+def fidelity_findings(enc: Encoded, options: Options | None = None) -> list[Finding]:
+    """Findings of column shapes, pair trends, missing values, coverage and validity, merged.
+
+    What the suite shows for these metrics: :func:`merge_findings` over their findings.
+    """
+    from metrics.coverage import coverage_table, missing_values_table, validity_table
+    from metrics.pairs import pair_findings
+
+    options = options or Options()
+    found = column_shapes_table(enc)[1] + pair_findings(pair_trends_table(enc, options))
+    for table_fn in (missing_values_table, coverage_table, validity_table):
+        found += table_fn(enc)[1]
+    return merge_findings(found)
