@@ -127,15 +127,16 @@ def cmd_report(args) -> int:
     review = None
     exit_code = EXIT_OK
     if policy is not None:
-        from review import policy as policy_mod
+        from review import gating
 
-        gates = policy_mod.evaluate_assessment(policy, assessment)
-        review = {"policy": policy_mod.policy_dict(policy),
-                  "gates": [policy_mod.gate_dict(g) for g in gates]}
-        failed = [g for g in gates if not g.passed]
+        # No review has happened here: every high-severity finding counts as open.
+        gates = gating.evaluate_assessment(policy, assessment)
+        review = {"policy": gating.policy_dict(policy),
+                  "gates": [gating.gate_dict(g) for g in gates]}
         for g in gates:
-            print(("PASS " if g.passed else "FAIL ") + g.message, file=sys.stderr)
-        if failed:
+            verdict = "FAIL" if g.blocking else "PASS" if g.passed else "SKIP"
+            print(f"{verdict} {g.label}: {g.message}", file=sys.stderr)
+        if any(g.blocking for g in gates):
             exit_code = EXIT_GATE_FAILED
     Path(args.json_out).write_text(report.to_json(assessment, review), encoding="utf-8")
     if args.html_out:

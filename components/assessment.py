@@ -12,18 +12,19 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
 
 from components import inputs, state
 from metrics.encode import Encoded, encode
-from metrics.registry import Options
+from metrics.registry import REGISTRY, Options
 from metrics.schema import Schema
-from metrics.suite import Assessment, InputInfo, run
+from metrics.suite import Assessment, InputInfo, run, with_result
 
-MAX_ENTRIES = 4
+MAX_ENTRIES = 6
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,9 @@ def _key(schema: Schema, options: Options) -> str:
 
 
 def current_options() -> Options:
-    return Options(target=state.target())
+    # The target only changes the utility result; it is applied separately (see ``current``)
+    # so choosing another target does not re-run every other metric.
+    return Options()
 
 
 def _inputs() -> dict[str, InputInfo]:
@@ -94,18 +97,43 @@ def current() -> Loaded | None:
         return None
     options = current_options()
     key = _key(schema, options)
-    cached = _lru().get(key)
-    if cached is not None:
-        return cached
-    bar = st.progress(0.0, text="Starting the assessment...")
+    loaded = _lru().get(key)
+    if loaded is None:
+        with _progress_bar("Starting the assessment...") as progress:
+            loaded = _compute(schema, options, progress)
+        _lru().put(key, loaded)
+    target = state.target()
+    utility = loaded.assessment.result("utility")
+    if target is None or (utility is not None and utility.extra.get("target") == target):
+        return loaded
+    return _with_target(loaded, key, target)
+
+
+@contextmanager
+def _progress_bar(text: str):
+    bar = st.progress(0.0, text=text)
 
     def progress(fraction: float, message: str) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
-    loaded = _compute(schema, options, progress)
-    bar.empty()
-    _lru().put(key, loaded)
-    return loaded
+    try:
+        yield progress
+    finally:
+        bar.empty()
+
+
+def _with_target(loaded: Loaded, key: str, target: str) -> Loaded:
+    """The assessment with utility re-computed for the user's target (cached per target)."""
+    tkey = key + "|target=" + target
+    cached = _lru().get(tkey)
+    if cached is not None:
+        return cached
+    options = replace(loaded.assessment.options, target=target)
+    with _progress_bar(f"Training models to predict {target}...") as progress:
+        result = REGISTRY["utility"].fn(loaded.enc, options, progress)
+    out = Loaded(loaded.enc, with_result(loaded.assessment, result, options))
+    _lru().put(tkey, out)
+    return out
 
 
 def require() -> Loaded:

@@ -28,14 +28,15 @@ def inferred_schema(
 @st.cache_data(max_entries=8, show_spinner=False)
 def dataset_facts(_frames: dict[str, pd.DataFrame], key: tuple[str, ...],
                   names: dict[str, str]) -> pd.DataFrame:
-    """Rows, columns, missing cells and duplicate rows of each input, side by side."""
-    facts = {}
+    """Rows, columns, missing cells and duplicate rows of each input, one input per row."""
+    facts = []
     for role, df in _frames.items():
-        facts[role.capitalize()] = {
-            "File": names.get(role, role),
+        facts.append({
+            "Input": role.capitalize(),
             "Rows": f"{len(df):,}",
             "Columns": f"{df.shape[1]:,}",
             "Missing cells": f"{df.isna().to_numpy().mean():.1%}" if df.size else "n/a",
             "Duplicate rows": f"{df.duplicated().sum():,}",
-        }
+            "File": names.get(role, role),
+        })
     return pd.DataFrame(facts)

@@ -30,12 +30,15 @@ def _as_dates(values: np.ndarray) -> pd.DatetimeIndex:
     return pd.to_datetime(values.astype("int64"), unit="ns")
 
 
-def _shared_edges(a: np.ndarray, b: np.ndarray, bins: int = 40) -> np.ndarray:
+def _shared_edges(a: np.ndarray, b: np.ndarray, max_bins: int = 40) -> np.ndarray:
     """Bin edges over both sides, trimmed to the 0.5-99.5 percentiles so one wild value
-    does not squash the chart; values beyond are counted in the end bins."""
-    both = np.concatenate([a[np.isfinite(a)], b[np.isfinite(b)]])
+    does not squash the chart; values beyond are counted in the end bins. Small samples get
+    fewer bins (about the square root of the smaller side) so the bars are not mostly noise."""
+    fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
+    both = np.concatenate([fa, fb])
     if both.size == 0:
         return np.array([0.0, 1.0])
+    bins = int(np.clip(np.sqrt(max(min(fa.size, fb.size), 1)), 10, max_bins))
     lo, hi = np.percentile(both, [0.5, 99.5])
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5

@@ -38,7 +38,8 @@ def column_list(loaded: Loaded) -> None:
             f"Page (of {pages}, {PAGE_SIZE} columns each, worst first)", 1, pages, 1
         )
     by_column: dict[str, list] = {}
-    for f in loaded.assessment.findings:
+    # Findings about this column alone first, then those it shares with other columns.
+    for f in sorted(loaded.assessment.findings, key=lambda f: len(f.columns) > 1):
         for c in f.columns:
             by_column.setdefault(c, []).append(f)
     for _, row in table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].iterrows():

@@ -33,6 +33,7 @@ th{background:#f4f5fb}.sev-high{color:#b91c1c;font-weight:600}.sev-medium{color:
 .sev-low{color:#1d4ed8}.pass{color:#15803d;font-weight:600}.fail{color:#b91c1c;font-weight:600}
 .fig{background:#fff;border:1px solid #e5e7eb;border-radius:10px;margin:12px 0;padding:6px}
 .muted{color:#6b7280;font-size:13px}
+blockquote{background:#fff;border-left:4px solid #4F46E5;margin:8px 0;padding:8px 12px}
 """
 
 
@@ -114,30 +115,107 @@ def _columns(a: Assessment, enc: Encoded | None, figs: _Figures) -> str:
     return "".join(parts)
 
 
+_RESULT = {True: ("pass", "pass"), False: ("fail", "fail"), None: ("muted", "not evaluated")}
+
+
+def _when(iso: Any) -> str:
+    """An ISO timestamp as ``2026-01-31 14:05 UTC`` (stored times are UTC)."""
+    text = str(iso or "")
+    return _e(f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 and text[10] == "T" else text)
+
+
+def _gate_value(g: dict[str, Any], key: str) -> str:
+    value = g.get(key)
+    if value is None:
+        return "n/a"
+    return f"{value:.0f}" if str(g.get("name", "")).startswith("max_open") else _fmt(value)
+
+
+def _gate_rows(gates: list[dict[str, Any]]) -> str:
+    rows = []
+    for g in gates:
+        css, word = _RESULT.get(g.get("passed"), ("muted", "not evaluated"))
+        rows.append([_e(g.get("label") or g.get("name")), _gate_value(g, "threshold"),
+                     _gate_value(g, "value"),
+                     f'<span class="{css}">{word}</span>', _e(g.get("message", ""))])  # fmt: skip
+    return _table(["Gate", "Threshold", "Value", "Result", "What it means"], rows)
+
+
+def _sign_off(so: dict[str, Any] | None) -> str:
+    if not so:
+        return "<p><b>Not signed off.</b> No one has approved or rejected this run yet.</p>"
+    decision = str(so.get("decision", ""))
+    css = "pass" if decision == "approved" else "fail"
+    blocking = [g for g in so.get("gates") or [] if g.get("blocking")]
+    gates = (f"{len(blocking)} gates blocked approval at signing" if blocking
+             else "every gate passed at signing")  # fmt: skip
+    inputs = ", ".join(f"{_e(r)} <code>{_e(h)}</code>" for r, h in (so.get("inputs") or {}).items())
+    supersedes = f" It supersedes sign-off #{_e(so['supersedes'])}." if so.get("supersedes") else ""
+    return (
+        f"<p id='sign-off'><span class='{css}'>{_e(decision.upper())}</span> by "
+        f"<b>{_e(so.get('name', ''))}</b> on {_when(so.get('created_at'))} "
+        f"(sign-off #{_e(so.get('id', ''))}; {gates}).{supersedes}</p>"
+        f"<blockquote>{_e(so.get('statement', ''))}</blockquote>"
+        f"<p class='muted'>Signed for the inputs {inputs}.</p>"
+    )
+
+
+def _decided(decisions: list[dict[str, Any]]) -> str:
+    done = [d for d in decisions if d.get("status") != "open"]
+    still_open = len(decisions) - len(done)
+    rejected_rows = sum(
+        1 for d in done if d.get("status") == "rejected" and d.get("row") is not None
+    )
+    head = (f"<p>{len(done)} of {len(decisions)} review items decided; {still_open} open; "
+            f"{rejected_rows} synthetic {'row' if rejected_rows == 1 else 'rows'} rejected (left out "
+            "of the cleaned dataset).</p>")  # fmt: skip
+    if not done:
+        return head
+    rows = []
+    for d in done:
+        what = f"row {d['row']}" if d.get("row") is not None else ", ".join(d.get("columns") or [])
+        notes = "; ".join(f"{c.get('by')}: {c.get('text')}" for c in d.get("comments") or [])
+        rows.append([_e(str(d.get("kind", "")).replace("_", " ")), _e(what),
+                     _e(d.get("message") or d.get("key")), _e(d.get("status")),
+                     _e(d.get("decided_by") or ""), _e(d.get("reason") or ""), _e(notes),
+                     _when(d.get("decided_at"))])  # fmt: skip
+    headers = ["Kind", "Where", "Item", "Decision", "Reviewer", "Reason", "Comments", "When"]
+    return head + _table(headers, rows)
+
+
+def _verdict(review: dict[str, Any] | None) -> str:
+    """One line under the title: the sign-off in force, so a reader sees the verdict first."""
+    if not review or "sign_off" not in review:
+        return ""
+    so = review.get("sign_off")
+    if not so:
+        return "<p><b>Not signed off.</b> <a href='#sign-off-section'>Review and gates</a></p>"
+    decision = str(so.get("decision", ""))
+    css = "pass" if decision == "approved" else "fail"
+    return (f"<p>Sign-off: <span class='{css}'>{_e(decision.upper())}</span> by "
+            f"{_e(so.get('name', ''))} on {_when(so.get('created_at'))}. "
+            "<a href='#sign-off-section'>Details</a></p>")  # fmt: skip
+
+
 def _review(review: dict[str, Any] | None) -> str:
+    """Sign-off, gates, decisions and sign-off history, as ``review_report.review_dict`` gives
+    them (the CLI passes only ``policy`` and ``gates``)."""
     if not review:
         return "<p class='muted'>No review decisions or sign-off recorded with this report.</p>"
     out = []
+    if "sign_off" in review:
+        out.append(_sign_off(review.get("sign_off")))
     gates = review.get("gates") or []
     if gates:
-        out.append(_table(["Gate", "Threshold", "Value", "Result"], [
-            [_e(g.get("name")), _fmt(g.get("threshold")), _fmt(g.get("value")),
-             f'<span class="{"pass" if g.get("passed") else "fail"}">'
-             f'{"pass" if g.get("passed") else "fail"}</span> {_e(g.get("message", ""))}']
-            for g in gates]))
-    decisions = review.get("decisions") or []
-    if decisions:
-        out.append("<h3>Decisions</h3>" + _table(
-            ["Item", "Status", "Reviewer", "Reason", "When"],
-            [[_e(d.get("message") or d.get("key")), _e(d.get("status")), _e(d.get("reviewer", "")),
-              _e(d.get("reason") or ""), _e(d.get("decided_at") or "")] for d in decisions]))
-    so = review.get("sign_off")
-    if so:
-        out.append(
-            f"<h3>Sign-off</h3><p><b>{_e(so.get('decision', '')).upper()}</b> by "
-            f"{_e(so.get('name', ''))} on {_e(so.get('created_at', ''))}</p>"
-            f"<blockquote>{_e(so.get('statement', ''))}</blockquote>"
-        )
+        out.append("<h3>Gates</h3>" + _gate_rows(gates))
+    if "decisions" in review:
+        out.append("<h3>Decisions</h3>" + _decided(review.get("decisions") or []))
+    history = review.get("sign_off_history") or []
+    if len(history) > 1:
+        out.append("<h3>Sign-off history</h3>" + _table(
+            ["#", "Decision", "By", "When", "Statement", "Superseded by"],
+            [[_e(h.get("id")), _e(h.get("decision")), _e(h.get("name")), _when(h.get("created_at")),
+              _e(h.get("statement")), _e(h.get("superseded_by") or "")] for h in history]))  # fmt: skip
     return "".join(out) or "<p class='muted'>No review recorded.</p>"
 
 
@@ -147,11 +225,12 @@ def render(a: Assessment, enc: Encoded | None = None, review: dict[str, Any] | N
     body = [
         "<h1>SynthLens report</h1>",
         f"<p class='muted'>SynthLens {_e(a.version)} &middot; seed {_e(a.options.seed)}</p>",
+        _verdict(review),
         "<h2>Scores</h2>", _scores(a),
         "<h2>Inputs</h2>", _inputs(a),
         "<h2>Findings</h2>", _findings(a),
         "<h2>Columns</h2>", _columns(a, enc, figs),
-        "<h2>Review and sign-off</h2>", _review(review),
+        "<h2 id='sign-off-section'>Review and sign-off</h2>", _review(review),
     ]
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"

@@ -44,17 +44,30 @@ def worst_pairs_and_detail(loaded: Loaded) -> None:
         st.info("Fewer than two comparable columns: no pairs to show.")
         return
     st.subheader("Worst pairs")
-    left, right = st.columns([2, 3])
-    shown = d.assign(pair=d["column_a"].astype(str) + " ~ " + d["column_b"].astype(str))
+    left, right = st.columns(2)
+    shown = d.assign(
+        pair=d["column_a"].astype(str) + " ~ " + d["column_b"].astype(str),
+        measure=d["metric"].map(
+            {"CorrelationSimilarity": "correlation", "ContingencySimilarity": "association"}
+        ).fillna(d["metric"]),
+    )
+    if "weight" in shown:
+        # Pairs with no relation on either side do not count towards the score; list them last.
+        shown = shown.assign(counted=shown["weight"] > 0).sort_values(
+            ["counted", "score"], ascending=[False, True], na_position="last"
+        )
     with left:
-        cols = [c for c in ["pair", "metric", "score", "real", "synthetic"] if c in shown]
+        cols = [c for c in ["pair", "score", "real", "synthetic", "measure"] if c in shown]
         st.dataframe(
             shown[cols].head(200), hide_index=True, width="stretch", height=420,
             column_config={
                 "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0,
                                                          format="%.3f"),
-                "real": st.column_config.NumberColumn("real", format="%.3f",
-                                                      help="real correlation or association"),
+                "real": st.column_config.NumberColumn(
+                    "real", format="%.3f",
+                    help="Correlation (numbers) or association strength, Cramér's V (others), "
+                    "in the real data",
+                ),
                 "synthetic": st.column_config.NumberColumn("synthetic", format="%.3f"),
             },
         )

@@ -100,3 +100,94 @@ def reviewer() -> str:
 
 def set_reviewer(name: str) -> None:
     st.session_state[_REVIEWER] = name.strip()
+
+
+# ------------------------------------------------------------------------------------ review
+_ITEM = "synthlens.review.item"
+_NAV = "synthlens.review.nav"
+_FLASH = "synthlens.review.flash"
+_POLICY_TEXT = "synthlens.signoff.policy_text"
+_WIDGET = "synthlens.w"
+
+
+def widget_key(name: str, *parts: object) -> str:
+    """The session key of a review or sign-off widget, e.g. ``widget_key("reason", item_id)``.
+
+    Per-item widgets carry the item id, so text typed for one item never shows on another
+    and stays in place when a save is refused.
+    """
+    return ".".join([_WIDGET, name, *map(str, parts)])
+
+
+def clear_widget(name: str, *parts: object) -> None:
+    """Empty a text widget after a successful save (call from a callback, before it is drawn)."""
+    st.session_state[widget_key(name, *parts)] = ""
+
+
+def kept_widget(name: str, default: object) -> str:
+    """The key for a widget whose value must outlive pages that do not draw it.
+
+    Streamlit forgets a widget's value once a run does not draw it (another page); the value
+    is kept under a second key and put back before the widget is drawn. Pass
+    ``on_change=keep, args=(name,)`` to the widget.
+    """
+    key = widget_key(name)
+    st.session_state[key] = st.session_state.get(widget_key("kept", name), default)
+    return key
+
+
+def keep(name: str) -> None:
+    st.session_state[widget_key("kept", name)] = st.session_state.get(widget_key(name))
+
+
+def kept(name: str, default: object = None) -> object:
+    return st.session_state.get(widget_key("kept", name), default)
+
+
+def set_kept(name: str, value: object) -> None:
+    st.session_state[widget_key("kept", name)] = value
+
+
+def redact() -> bool:
+    """Whether real records are hidden (for demos to people who must not see them)."""
+    return bool(kept("redact", False))
+
+
+def review_item() -> int | None:
+    """The id of the review item shown in the detail view, if one was chosen."""
+    return st.session_state.get(_ITEM)
+
+
+def set_review_item(item_id: int | None, from_table: bool = False) -> None:
+    """Show this item; unless the user clicked it in the queue table, the table is redrawn
+    with it selected (a new widget, see :func:`queue_generation`)."""
+    st.session_state[_ITEM] = item_id
+    if not from_table:
+        st.session_state[_NAV] = queue_generation() + 1
+
+
+def queue_generation() -> int:
+    """Goes up whenever the shown item changes other than by a click in the queue table."""
+    return st.session_state.get(_NAV, 0)
+
+
+def flash() -> tuple[str, str] | None:
+    """A message for the next run (``(kind, text)``, kind success/info/warning/error)."""
+    return st.session_state.get(_FLASH)
+
+
+def set_flash(kind: str, text: str) -> None:
+    st.session_state[_FLASH] = (kind, text)
+
+
+def pop_flash() -> tuple[str, str] | None:
+    return st.session_state.pop(_FLASH, None)
+
+
+def policy_text() -> str | None:
+    """The policy TOML the user edited on the Sign-off page, or None for the default."""
+    return st.session_state.get(_POLICY_TEXT)
+
+
+def policy_text_key() -> str:
+    return _POLICY_TEXT

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ FAMILIES = ("fidelity", "coverage", "detection", "privacy", "utility")
 FAMILY_LABELS = {
     "overall": "Overall",
     "fidelity": "Fidelity",
-    "coverage": "Coverage & validity",
+    "coverage": "Coverage",
     "detection": "Detection",
     "privacy": "Privacy",
     "utility": "Utility",
@@ -190,6 +190,21 @@ def run(enc: Encoded, options: Options | None = None, progress: Progress = no_pr
         schema=enc.schema,
         options=options,
         timings=timings,
+    )
+
+
+def with_result(a: Assessment, result: MetricResult, options: Options | None = None) -> Assessment:
+    """A copy of ``a`` with one metric's result replaced, scores and findings recomputed.
+
+    Lets the app re-run one metric (utility for another target) without re-running the rest.
+    """
+    results = {**a.results, result.name: result}
+    return replace(
+        a,
+        results=results,
+        scores=_family_scores(results),
+        findings=_sorted_findings(results),
+        options=options or a.options,
     )
 
 

@@ -22,7 +22,7 @@ with right:
         {r: t.frame for r, t in tables.items()}, state.pair_key(),
         {r: t.name for r, t in tables.items()},
     )
-    st.dataframe(facts, width="stretch")
+    st.dataframe(facts, width="stretch", hide_index=True)
     if a.schema.only_real or a.schema.only_synthetic or a.schema.conflicts:
         st.warning("Some columns are not compared: see the Schema page.")
     st.caption(f"{len(a.schema.columns)} columns compared. Seed {a.options.seed}.")

@@ -1,0 +1,194 @@
+"""An assessment as a review run: its identity, and its findings and flagged rows as items.
+
+Pure (no Streamlit), so the pages, the tests and any batch job build the same items.
+A finding's key is ``Finding.key()``; a flagged row's key hashes its values and reasons
+(``review.row_key``), so a decision follows the record, not its position, into a new file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from metrics.results import Finding
+from metrics.suite import Assessment
+from review import ItemIn, row_key
+from review.records import jsonable
+
+# Flag reasons from most to least serious: the first one present names the row item's kind.
+ROW_REASONS = ("copied", "invalid", "near_copy", "obviously_synthetic", "anomalous")
+ROW_SEVERITY = {
+    "copied": "high",
+    "invalid": "high",
+    "near_copy": "medium",
+    "obviously_synthetic": "medium",
+    "anomalous": "low",
+}
+ROW_SUFFIX = "_row"
+# Reasons whose synthetic values are (nearly) a real record: hidden too when redacting.
+REAL_LIKE = ("copied", "near_copy")
+MAX_EVIDENCE_ROWS = 50
+# Plain words for item kinds; an unknown kind shows as its name with spaces.
+KIND_TITLES = {
+    "marginal": "Column distribution differs",
+    "pair": "Relation of two columns differs",
+    "missing_values": "Share of missing values differs",
+    "missing_category": "Real category missing or rare",
+    "range_not_covered": "Real range not covered",
+    "invalid_values": "Values the real data rules out",
+    "detectable": "Synthetic rows can be told apart",
+    "exact_copies": "Exact copies of real rows",
+    "dcr_closer_to_training": "Rows too close to the training data",
+    "copied_rows": "Copied rows",
+    "invalid_rows": "Invalid rows",
+    "near_copy_rows": "Near copies of real rows",
+    "anomalous_rows": "Unusual rows",
+    "obviously_synthetic_rows": "Obviously synthetic rows",
+    "target_missing": "Target column unusable",
+    "lost_class": "Target class lost",
+    "invented_class": "Target class invented",
+    "utility_drop": "Models trained on it do worse",
+    "copied_row": "Row copies a real record",
+    "invalid_row": "Row with invalid values",
+    "near_copy_row": "Row nearly copies a real record",
+    "obviously_synthetic_row": "Obviously synthetic row",
+    "anomalous_row": "Unusual row",
+}
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """What ``Store.get_or_create_run`` needs, taken from an assessment."""
+
+    inputs: dict[str, str]
+    names: dict[str, str]
+    tool_version: str
+    settings: dict[str, Any]
+    scores: dict[str, Any]
+
+    def cache_key(self) -> str:
+        """A string that changes whenever the run would: inputs, settings or version."""
+        return repr((sorted(self.inputs.items()), self.tool_version, self.settings))
+
+
+def identity(a: Assessment) -> RunIdentity:
+    """The run identity of an assessment: input hashes, tool version and settings.
+
+    The schema (each column's kind) is part of the settings: correcting a kind changes the
+    findings, so it starts a new run whose matching decisions are carried over.
+    """
+    o = a.options
+    settings = {
+        "seed": o.seed,
+        "sdmetrics_compatible": o.sdmetrics_compatible,
+        "correlation": o.correlation,
+        "max_model_rows": o.max_model_rows,
+        "target": o.target,
+        "skip": sorted(o.skip),
+        "schema": {c.name: c.kind.value for c in a.schema.columns},
+    }
+    return RunIdentity(
+        inputs={role: i.sha256 for role, i in a.inputs.items()},
+        names={role: i.name for role, i in a.inputs.items()},
+        tool_version=a.version,
+        settings=jsonable(settings),
+        scores=jsonable(dict(a.scores)),
+    )
+
+
+def kind_title(kind: str) -> str:
+    """A review item kind in plain words."""
+    return KIND_TITLES.get(kind) or kind.replace("_", " ").capitalize()
+
+
+def is_row_kind(kind: str) -> bool:
+    return kind.endswith(ROW_SUFFIX)
+
+
+def row_kind(reasons: list[str]) -> str:
+    """The item kind of a flagged row: its most serious reason, e.g. ``copied_row``."""
+    first = next((r for r in ROW_REASONS if r in reasons), reasons[0] if reasons else "flagged")
+    return first + ROW_SUFFIX
+
+
+def finding_items(findings: list[Finding]) -> list[ItemIn]:
+    """One item per finding; evidence names what to draw (a column, a pair, or rows)."""
+    items: list[ItemIn] = []
+    seen: Counter[str] = Counter()
+    for f in findings:
+        key = f.key()
+        seen[key] += 1
+        if seen[key] > 1:  # two findings of one metric on the same columns stay distinct
+            key = f"{key}#{seen[key]}"
+        chart = {0: "rows" if f.rows else None, 1: "distribution", 2: "joint"}.get(
+            len(f.columns), "distribution"
+        )
+        evidence = {
+            "source": "finding",
+            "metric": f.metric,
+            "score": f.score,
+            "chart": chart,
+            "rows": list(f.rows[:MAX_EVIDENCE_ROWS]),
+            "n_rows": len(f.rows),
+        }
+        items.append(
+            ItemIn(
+                key=key,
+                kind=f.kind,
+                severity=f.severity,
+                message=f.message,
+                columns=tuple(f.columns),
+                evidence=jsonable(evidence),
+            )  # fmt: skip
+        )
+    return items
+
+
+def row_items(a: Assessment, synthetic: pd.DataFrame) -> list[ItemIn]:
+    """One item per flagged synthetic row, with its values, reasons and closest real record."""
+    res = a.result("row_flags")
+    if res is None or res.details is None or res.details.empty or "row" not in res.details:
+        return []
+    details = res.details
+    columns = [str(c) for c in synthetic.columns]
+    seen: Counter[str] = Counter()
+    items = []
+    for rec in details.itertuples(index=False):
+        row = int(rec.row)
+        if not 0 <= row < len(synthetic):
+            continue
+        values = jsonable(synthetic.iloc[row].tolist())
+        reasons = [str(k) for k in rec.kinds]
+        base = row_key(values, reasons)  # identical rows with the same reasons: 0, 1, ...
+        occurrence = seen[base]
+        seen[base] += 1
+        kind = row_kind(reasons)
+        closest = int(getattr(rec, "closest_real", -1))
+        message = f"Synthetic row {row}: {rec.reason}"
+        evidence = {
+            "source": "row",
+            "values": dict(zip(columns, values, strict=True)),
+            "reasons": reasons,
+            "reason": str(rec.reason),
+            "score": float(rec.score),
+            "closest_real": closest if closest >= 0 else None,
+        }
+        items.append(
+            ItemIn(
+                key=row_key(values, reasons, occurrence),
+                kind=kind,
+                severity=ROW_SEVERITY.get(kind.removesuffix(ROW_SUFFIX), "medium"),
+                message=message,
+                row=row,
+                evidence=evidence,
+            )  # fmt: skip
+        )
+    return items
+
+
+def items_for(a: Assessment, synthetic: pd.DataFrame) -> list[ItemIn]:
+    """Every review item of an assessment: findings first, then flagged rows, worst first."""
+    return finding_items(a.findings) + row_items(a, synthetic)

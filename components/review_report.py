@@ -1,0 +1,139 @@
+"""The review as data for the downloads: gates, decisions, sign-off, decisions CSV, cleaned data.
+
+Pure (no Streamlit): the Sign-off page's download buttons call these when clicked, and the
+tests call them directly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+
+from components.review_items import is_row_kind
+from metrics.suite import Assessment
+from review import Gate, Item, Policy, SignOff, Store
+from review.gating import evaluate_assessment, gate_dict, policy_dict
+from review.records import jsonable
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DECISION_COLUMNS = ("item_id", "kind", "severity", "columns", "row", "message", "status",
+                    "reason", "decided_by", "decided_at", "comments", "key")  # fmt: skip
+
+
+def open_high(items: Sequence[Item]) -> list[Item]:
+    """Open high-severity findings: what the ``max_open_high_findings`` gate counts.
+
+    Flagged rows are not counted: they are evidence under their findings (``invalid_rows``,
+    ``copied_rows``...), which are the items a reviewer must settle before sign-off.
+    """
+    return [i for i in items
+            if i.severity == "high" and i.status == "open" and not is_row_kind(i.kind)]  # fmt: skip
+
+
+def gates_for(policy: Policy, a: Assessment, items: Sequence[Item]) -> list[Gate]:
+    """The policy's gates for the assessment, counting open findings from the review."""
+    return evaluate_assessment(policy, a, open_high=len(open_high(items)))
+
+
+def _comments(store: Store, run_id: int) -> dict[int, list[dict[str, Any]]]:
+    """Comments per item from the audit trail: one query for the whole run."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for e in store.audit(run_id=run_id):
+        text = (e.after or {}).get("comment")
+        if e.item_id is not None and text:
+            out[e.item_id].append({"by": e.actor, "at": e.at.isoformat(), "text": text})
+    return out
+
+
+def decisions(store: Store, run_id: int) -> list[dict[str, Any]]:
+    """Every item of the run with its decision and comments, in queue order."""
+    notes = _comments(store, run_id)
+    return [
+        {
+            "item_id": i.id,
+            "key": i.key,
+            "kind": i.kind,
+            "severity": i.severity,
+            "columns": list(i.columns),
+            "row": i.row,
+            "message": i.message,
+            "status": i.status,
+            "reason": i.reason,
+            "decided_by": i.decided_by,
+            "decided_at": i.decided_at.isoformat() if i.decided_at else None,
+            "version": i.version,
+            "carried_over": i.carried_from_item_id is not None,
+            "comments": notes.get(i.id, []),
+        }  # fmt: skip
+        for i in store.items(run_id)
+    ]
+
+
+def sign_off_dict(s: SignOff) -> dict[str, Any]:
+    return jsonable(asdict(s))
+
+
+def review_dict(store: Store, run_id: int, policy: Policy | None,
+                gates: Sequence[Gate]) -> dict[str, Any]:  # fmt: skip
+    """The ``review`` section of the JSON and HTML reports.
+
+    Keys: ``run_id``, ``policy``, ``gates`` (as evaluated now), ``decisions`` (every item),
+    ``progress`` (reviewed, total), ``sign_off`` (the one in force, with the gates and
+    decisions frozen at signing, or ``None``) and ``sign_off_history`` (oldest first).
+    """
+    reviewed, total = store.progress(run_id)
+    history = store.sign_offs(run_id)
+    current = next((s for s in reversed(history) if s.superseded_by is None), None)
+    return {
+        "run_id": run_id,
+        "policy": policy_dict(policy) if policy is not None else None,
+        "gates": [gate_dict(g) for g in gates],
+        "decisions": decisions(store, run_id),
+        "progress": {"reviewed": reviewed, "total": total},
+        "sign_off": sign_off_dict(current) if current else None,
+        "sign_off_history": [
+            {k: v for k, v in sign_off_dict(s).items() if k not in ("decisions", "scores")}
+            for s in history
+        ],
+    }
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, made plain text with a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def decisions_csv(rows: Sequence[dict[str, Any]]) -> bytes:
+    """The decisions as CSV (UTF-8 with BOM so spreadsheets read accents), formulas defused."""
+    table = pd.DataFrame(
+        [
+            {
+                **{c: r.get(c) for c in DECISION_COLUMNS},
+                "columns": ", ".join(r.get("columns") or []),
+                "comments": " | ".join(f"{c['by']}: {c['text']}" for c in r.get("comments") or []),
+            }
+            for r in rows
+        ],  # fmt: skip
+        columns=list(DECISION_COLUMNS),
+    )
+    table = table.astype(object).map(neutralise)
+    table["row"] = pd.array([r.get("row") for r in rows], dtype="Int64")
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def cleaned(synthetic: pd.DataFrame, rejected_rows: Sequence[int]) -> pd.DataFrame:
+    """The synthetic data without the rows a reviewer rejected (positions, 0-based)."""
+    drop = [r for r in rejected_rows if 0 <= r < len(synthetic)]
+    return synthetic.drop(index=synthetic.index[drop])
+
+
+def cleaned_csv(synthetic: pd.DataFrame, rejected_rows: Sequence[int]) -> bytes:
+    """The cleaned synthetic data as CSV: the values as read, so it trains as the original."""
+    return cleaned(synthetic, rejected_rows).to_csv(index=False).encode("utf-8")

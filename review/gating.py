@@ -1,0 +1,80 @@
+"""Gates for a whole assessment, and gates and policies as plain data for reports.
+
+The bridge between a metrics ``Assessment`` and :func:`review.policy.evaluate`, shared by the CLI
+(``--policy``) and the Sign-off page. Duck-typed, so ``review`` does not import ``metrics``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from review.policy import Gate, Policy, evaluate
+
+
+def open_high_findings(assessment: Any) -> int:
+    """High-severity findings of an assessment: all of them are open before any review."""
+    return sum(1 for f in getattr(assessment, "findings", ()) if f.severity == "high")
+
+
+def assessment_extra(assessment: Any) -> dict[str, Any]:
+    """The measured values gates read besides the scores (``exact_copy_rate``)."""
+    privacy = (getattr(assessment, "results", None) or {}).get("privacy")
+    extra = getattr(privacy, "extra", None) or {}
+    return {"exact_copy_rate": extra.get("exact_copy_rate")}
+
+
+def assessment_reasons(assessment: Any) -> dict[str, str]:
+    """Family -> why its score is missing: the first error of its metrics, else a hint."""
+    reasons: dict[str, str] = {}
+    for res in (getattr(assessment, "results", None) or {}).values():
+        if getattr(res, "error", None) and res.family not in reasons:
+            reasons[res.family] = str(res.error)
+    options = getattr(assessment, "options", None)
+    if "utility" not in reasons and getattr(options, "target", "") is None:
+        reasons["utility"] = "no target column chosen"
+    return reasons
+
+
+def evaluate_assessment(
+    policy: Policy, assessment: Any, open_high: int | None = None
+) -> list[Gate]:
+    """:func:`evaluate` on an assessment-like object, as the CLI and the Sign-off page use it.
+
+    Parameters
+    ----------
+    assessment:
+        Anything with ``scores`` (family -> score), ``findings`` (objects with ``severity``)
+        and ``results`` (name -> object with ``family``, ``error``, ``extra``); the privacy
+        result's ``extra["exact_copy_rate"]`` feeds the copy gate.
+    open_high:
+        High-severity findings still open after review; ``None`` (no review, as in the CLI)
+        counts every high-severity finding as open.
+    """
+    if open_high is None:
+        open_high = open_high_findings(assessment)
+    return evaluate(
+        policy,
+        dict(getattr(assessment, "scores", None) or {}),
+        open_high,
+        assessment_extra(assessment),
+        assessment_reasons(assessment),
+    )
+
+
+def policy_dict(policy: Policy) -> dict[str, Any]:
+    """The policy as plain data for reports and sign-off records (``None`` = gate off)."""
+    return policy.to_dict()
+
+
+def gate_dict(gate: Gate) -> dict[str, Any]:
+    """One gate as plain data, with its display ``status`` (passed, failed, not evaluated)."""
+    return {
+        "name": gate.name,
+        "label": gate.label,
+        "threshold": gate.threshold,
+        "value": gate.value,
+        "passed": gate.passed,
+        "blocking": gate.blocking,
+        "status": gate.status,
+        "message": gate.message,
+    }

@@ -1,0 +1,137 @@
+"""`python cli.py report`: the JSON a pipeline reads, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    subprocess.run([sys.executable, "demo/make_demo.py", str(out)], cwd=ROOT, check=True,
+                   capture_output=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo, tmp_path_factory) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("out")
+    code = cli.main([
+        "report", "--real", str(demo / "student_placements_real.csv"),
+        "--synthetic", str(demo / "student_placements_synthetic.csv"),
+        "--holdout", str(demo / "student_placements_holdout.csv"),
+        "--target", "placed", "--json", str(out / "r.json"), "--html", str(out / "r.html"),
+        "--quiet",
+    ])
+    assert code == 0
+    return json.loads((out / "r.json").read_text(encoding="utf-8")), out
+
+
+def test_json_report_has_every_documented_section(demo_report, demo):
+    r, _ = demo_report
+    assert 0 <= r["scores"]["overall"] <= 1
+    for family in ("fidelity", "coverage", "detection", "privacy", "utility"):
+        assert 0 <= r["scores"][family] <= 1, family
+    real = demo / "student_placements_real.csv"
+    assert r["inputs"]["real"] == {
+        "name": real.name, "rows": 161, "columns": 17,
+        "sha256": hashlib.sha256(real.read_bytes()).hexdigest(),
+    }
+    assert {"real", "synthetic", "holdout"} <= set(r["inputs"])
+    col = r["columns"][0]
+    assert set(col) >= {"column", "kind", "metric", "score"}
+    assert {c["column"] for c in r["columns"]} >= {"salary", "gender", "start_date"}
+    pair = r["pairs"][0]
+    assert len(pair["columns"]) == 2 and {"metric", "score", "real", "synthetic"} <= set(pair)
+    assert all({"kind", "severity", "columns", "rows", "message"} <= set(f) for f in r["findings"])
+    assert set(r["detection"]) >= {"auc", "score"} and 0.5 <= r["detection"]["auc"] <= 1
+    assert set(r["privacy"]) >= {"exact_copies", "exact_copy_rate", "dcr_share", "score"}
+    assert r["utility"]["target"] == "placed" and r["utility"]["task"] == "classification"
+    assert {"score"} <= set(r["utility"]["tstr"]) and {"score"} <= set(r["utility"]["trtr"])
+    assert all({"row", "kinds", "score", "reason"} <= set(f) for f in r["flags"])
+
+
+def test_the_demo_flaws_are_reported(demo_report):
+    r, _ = demo_report
+    # The demo generator copies 12 real rows verbatim and writes 3 negative salaries.
+    assert r["privacy"]["exact_copies"] == 12
+    copied = [f for f in r["flags"] if "copied" in f["kinds"]]
+    assert len(copied) == 12
+    negative = [f for f in r["flags"] if "salary" in f["reason"] and "invalid" in f["kinds"]]
+    assert len(negative) >= 3
+    assert any(f["columns"] == ["employability_perc"] and f["kind"] == "marginal"
+               for f in r["findings"])
+
+
+def test_html_report_is_written_and_self_contained(demo_report):
+    _, out = demo_report
+    page = (out / "r.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>")
+    assert "employability_perc" in page
+    # plotly.js is inlined: no script or stylesheet is loaded from anywhere else.
+    assert "<script src=" not in page and "<link " not in page
+    assert page.count("<script>") >= 2
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["report", "--real", "missing.csv", "--synthetic", "x.csv", "--json", "o.json"],
+         "real file not found: missing.csv"),
+        (["report", "--synthetic", "x.csv", "--json", "o.json"],
+         "the following arguments are required: --real"),
+        (["nonsense"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(args, expected, capsys):
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert expected in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bad_files_exit_2_with_the_readers_message(tmp_path, capsys, demo):
+    garbage = tmp_path / "synthetic.csv"
+    garbage.write_bytes(b"\x00\x01\x02\xff" * 200)
+    code = cli.main(["report", "--real", str(demo / "student_placements_real.csv"),
+                     "--synthetic", str(garbage), "--json", str(tmp_path / "o.json")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "synthetic.csv" in err and "Traceback" not in err
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_unknown_target_and_no_shared_columns_exit_2(tmp_path, capsys):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    b.write_text("p,q\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    code = cli.main(["report", "--real", str(a), "--synthetic", str(b), "--json",
+                     str(tmp_path / "o.json")])
+    assert code == 2
+    assert "no columns in common" in capsys.readouterr().err
+    code = cli.main(["report", "--real", str(a), "--synthetic", str(a), "--target", "nope",
+                     "--json", str(tmp_path / "o.json")])
+    assert code == 2
+    assert "--target 'nope'" in capsys.readouterr().err
+
+
+def test_cli_runs_as_a_script(demo, tmp_path):
+    out = subprocess.run(
+        [sys.executable, "cli.py", "report", "--real", str(demo / "student_placements_real.csv"),
+         "--synthetic", str(demo / "student_placements_synthetic.csv"), "--json",
+         str(tmp_path / "o.json"), "--skip", "utility", "--skip", "detection"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "overall score" in out.stderr
+    assert json.loads((tmp_path / "o.json").read_text())["utility"] is None
