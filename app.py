@@ -21,6 +21,10 @@ PAGES = {
         st.Page("pages/columns.py", title="Columns", icon=":material/bar_chart:"),
         st.Page("pages/pairs.py", title="Pairs", icon=":material/grid_on:"),
     ],
+    "Rows & utility": [
+        st.Page("pages/outliers.py", title="Outliers & privacy", icon=":material/policy:"),
+        st.Page("pages/utility.py", title="Utility", icon=":material/model_training:"),
+    ],
     "Review": [
         st.Page("pages/review.py", title="Review", icon=":material/rule:"),
         st.Page("pages/signoff.py", title="Sign-off", icon=":material/approval:"),

@@ -9,13 +9,23 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import io, schema
+from metrics import schema
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
-def read_table(_data: bytes, sha256: str, name: str) -> pd.DataFrame:
-    """Parse uploaded bytes once per content (raises io.InputError)."""
-    return io.read_table(_data, name)
+@st.cache_data(max_entries=8, show_spinner=False)
+def column_overview(_frame: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
+    """Examples, missing share and distinct count of every column (for the schema table)."""
+    rows = []
+    for name in _frame.columns:
+        s = _frame[name]
+        values = s.dropna().astype(str).unique()[:3] if s.notna().any() else []
+        rows.append({
+            "Column": name,
+            "Real examples": ", ".join(v if len(v) <= 24 else v[:21] + "..." for v in values),
+            "Missing in real": float(s.isna().mean()) if len(s) else 0.0,
+            "Distinct in real": int(s.nunique()),
+        })
+    return pd.DataFrame(rows)
 
 
 @st.cache_data(max_entries=8, show_spinner="Inferring column kinds...")

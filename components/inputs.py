@@ -30,7 +30,9 @@ def load_bytes(role: str, data: bytes, name: str) -> bool:
     errors = dict(upload_errors())
     sha = hashlib.sha256(data).hexdigest()
     try:
-        frame = cache.read_table(data, sha, name)
+        # Parsed once per upload (this runs in the uploader's callback); the frame then lives in
+        # session state, so no cache keeps a second copy of a large table.
+        frame = io.read_table(data, name)
     except io.InputError as exc:
         errors[role] = str(exc)
         st.session_state[_ERRORS] = errors

@@ -8,14 +8,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from components import state
+from components import cache, state
 from metrics import schema as schema_mod
 from metrics.schema import Kind, Schema
-
-
-def _example(frame: pd.DataFrame, column: str) -> str:
-    values = frame[column].dropna().astype(str).unique()[:3]
-    return ", ".join(v if len(v) <= 24 else v[:21] + "..." for v in values)
 
 
 def kind_table(schema: Schema) -> None:
@@ -23,16 +18,15 @@ def kind_table(schema: Schema) -> None:
     real = state.table("real")
     synthetic = state.table("synthetic")
     assert real is not None and synthetic is not None
+    overview = cache.column_overview(real.frame, state.pair_key()).set_index("Column")
+    names = [c.name for c in schema.columns]
     rows = pd.DataFrame(
         {
-            "Column": [c.name for c in schema.columns],
+            "Column": names,
             "Kind": [c.kind.value for c in schema.columns],
             "Why": [c.reason for c in schema.columns],
-            "Real examples": [_example(real.frame, c.name) for c in schema.columns],
-            "Missing in real": [real.frame[c.name].isna().mean() for c in schema.columns],
-            "Distinct in real": [real.frame[c.name].nunique() for c in schema.columns],
         }
-    )
+    ).join(overview.loc[names].reset_index(drop=True))
     edited = st.data_editor(
         rows,
         # A new key whenever the schema in force changes, so stale edits never re-apply.

@@ -94,6 +94,21 @@ def set_target(value: str | None) -> None:
     st.session_state[_TARGET] = value
 
 
+def target_widget(shown: str | None) -> str:
+    """The key of the Utility page's target selector, preset to the target in force.
+
+    Pass ``on_change=target_chosen`` to the widget: the choice then becomes the target
+    before the next run computes anything.
+    """
+    key = widget_key("utility_target")
+    st.session_state[key] = shown
+    return key
+
+
+def target_chosen() -> None:
+    set_target(st.session_state.get(widget_key("utility_target")))
+
+
 def reviewer() -> str:
     return st.session_state.get(_REVIEWER, "")
 

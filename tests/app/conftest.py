@@ -29,7 +29,8 @@ def texts(at: AppTest) -> str:
                  "warning", "error"):
         parts.extend(str(el.value) for el in getattr(at, kind))
     parts.extend(str(el.value) for el in at.sidebar.markdown)
-    return "\n".join(parts)
+    # User strings are Markdown-escaped on the page (employability\_perc); read them as shown.
+    return "\n".join(parts).replace("\\", "")
 
 
 def schema_table(at: AppTest):

@@ -36,6 +36,22 @@ def test_upload_two_csv_files_and_see_the_schema(page, tmp_path):
     assert_no_exception(page)
     shot(page, "schema")
 
+    goto_page(page, "Columns")
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    charts.first.wait_for()
+    # One chart per compared column: score, group and when (id is left out).
+    assert charts.count() == 3
+    assert page.locator("[data-testid=stPlotlyChart] .plot-container").count() == 3
+    assert_no_exception(page)
+    shot(page, "columns")
+
+    goto_page(page, "Pairs")
+    page.locator("[data-testid=stPlotlyChart] .plot-container").first.wait_for()
+    # The correlation heatmaps and the chosen pair's joint view.
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 2
+    assert_no_exception(page)
+    shot(page, "pairs")
+
     for link in page.locator("[data-testid=stSidebarNav] a").all():
         link.click()
         wait_idle(page)

@@ -1,0 +1,223 @@
+"""The Utility page body: the target, TSTR against TRTR, per-class recall, importances."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components import row_charts, scorecard, state
+from components.assessment import Loaded
+from metrics.results import Finding, MetricResult
+from metrics.schema import Kind
+from metrics.utility_target import LOW_DROP, MEDIUM_DROP, default_target
+
+TARGET_KINDS = (Kind.CATEGORICAL, Kind.BOOLEAN, Kind.NUMERICAL)
+METRIC_WORDS = {
+    "accuracy": "share of real holdout rows predicted right",
+    "f1_macro": "F1 averaged over classes, so a rare class counts as much as a common one",
+    "roc_auc": "how well the model ranks rows by class, 0.5 = chance, 1 = perfect",
+    "r2": "share of the target's variance explained, 1 = perfect, 0 = no better than the mean",
+    "mae": "average size of the error, in the target's units (lower is better)",
+}
+# Error text -> what the user can do about it (first match wins).
+HINTS = (
+    ("No target column", "Choose the column a model should predict in the box above."),
+    (" column; choose", "Choose a numerical, categorical or boolean column in the box above."),
+    ("missing from the synthetic", "Regenerate the synthetic data with this column, or choose "
+     "another target above."),
+    ("empty in every synthetic", "Regenerate the synthetic data with this column filled in, or "
+     "choose another target above."),
+    ("needs at least", "Upload more rows (or a larger holdout), or choose a target that is "
+     "filled in more often."),
+    ("single value", "Choose a target that takes at least two values in both datasets."),
+    ("constant", "Choose a target that varies in the real data."),
+    ("do not predict", "The other columns say nothing about this target even in the real data, "
+     "so the comparison is meaningless: choose a target they can predict."),
+    ("besides the target", "Add the columns a model would use as inputs to both files."),
+    ("No feature column varies", "Add input columns that vary, or choose another target."),
+)  # fmt: skip
+
+
+def result(loaded: Loaded) -> MetricResult | None:
+    return loaded.assessment.result("utility")
+
+
+def target_picker(loaded: Loaded) -> None:
+    """Choose the column to predict; a change re-computes only the utility metric."""
+    enc, res = loaded.enc, result(loaded)
+    options = enc.schema.names(*TARGET_KINDS)
+    shown = state.target() or (res.extra.get("target") if res else None) or default_target(enc)
+    kinds = {c: enc.schema.kind_of(c).value for c in options}
+    st.selectbox(
+        "Column to predict (target)", options, key=state.target_widget(shown if shown in options
+                                                                       else None),
+        on_change=state.target_chosen, format_func=lambda c: f"{c} ({kinds[c]})",
+        placeholder="Choose the column a model should predict",
+        help="Models learn this column from all the others. The first choice is the column "
+        "that looks most like a label; categorical and boolean targets (and numbers with few "
+        "whole values) are classification, other numbers regression.",
+    )  # fmt: skip
+
+
+def fitness(score: float, findings: list[Finding], target: str) -> tuple[str, str]:
+    """``(level, sentence)``: whether the synthetic data is fit for training a model of target.
+
+    ``level`` is ``"fit"``, ``"care"`` or ``"not fit"`` by the utility score (at least
+    ``LOW_DROP`` fit, at least ``MEDIUM_DROP`` with care), one step lower when a class of the
+    target is lost or the target column is unusable.
+    """
+    t = f"'{target}'"
+    if not math.isfinite(score):
+        return "not fit", f"Whether the synthetic data is fit for predicting {t} is not known."
+    level = 0 if score >= LOW_DROP else 1 if score >= MEDIUM_DROP else 2
+    lost = [f for f in findings if f.kind in ("lost_class", "target_missing")]
+    if lost:
+        level = min(2, level + 1)
+    kept = f"models trained on it keep {score:.0%} of the real-trained models' quality on real rows"
+    sentence = [
+        f"Fit for training a model of {t}: {kept}.",
+        f"Usable with care for {t}: {kept}; check the per-class recall and the findings first.",
+        f"Not fit for training a model of {t}: {kept}.",
+    ][level]
+    if lost:
+        sentence += " A class of the target is lost or the target is unusable (see below)."
+    return ("fit", "care", "not fit")[level], sentence
+
+
+def verdict(res: MetricResult) -> None:
+    """The plain sentence, the score with its formula, and the utility findings."""
+    ex = res.extra
+    level, sentence = fitness(res.score, res.findings, str(ex.get("target")))
+    box = {"fit": st.success, "care": st.warning, "not fit": st.error}[level]
+    left, right = st.columns([1, 3])
+    left.metric("Utility score", "n/a" if not math.isfinite(res.score) else f"{res.score:.2f}",
+                help="1 = models trained on the synthetic data do as well on real rows as "
+                     "models trained on real data.", border=True)  # fmt: skip
+    with right:
+        box(scorecard._escape_md(sentence))
+        st.caption(f"Formula: {ex.get('formula', '')}. Fit from {LOW_DROP:g}, usable with care "
+                   f"from {MEDIUM_DROP:g}.")  # fmt: skip
+    for f in res.findings:
+        scorecard.finding_line(f)
+
+
+def error_message(res: MetricResult) -> None:
+    """The error in plain words and what to do about it."""
+    error = str(res.error)
+    hint = next((h for key, h in HINTS if key in error), "Choose another target column above.")
+    st.error(scorecard._escape_md(error), icon=":material/error:")
+    st.info(f"**What to do:** {hint}", icon=":material/lightbulb:")
+
+
+def comparison_table(details: pd.DataFrame) -> pd.DataFrame:
+    """Model | Metric | TRTR | TSTR | TSTR - TRTR | real + synthetic, one line per model x metric."""
+    lines = []
+    for model, part in details.groupby("model", sort=False):
+        by = part.set_index("train")
+        for metric in row_charts.model_metrics(details):
+            value = {s: float(by[metric].get(s, math.nan)) for s in ("trtr", "tstr", "augmented")}
+            lines.append({
+                "Model": model, "Metric": row_charts.METRIC_LABELS[metric],
+                "Trained on real (TRTR)": value["trtr"],
+                "Trained on synthetic (TSTR)": value["tstr"],
+                "TSTR - TRTR": value["tstr"] - value["trtr"],
+                "Real + synthetic": value["augmented"],
+            })  # fmt: skip
+    return pd.DataFrame(lines)
+
+
+def model_comparison(res: MetricResult) -> None:
+    ex, details = res.extra, res.details
+    if details.empty or "train" not in details:
+        return
+    st.plotly_chart(row_charts.utility_bars(details), key="utility_bars")
+    metrics = row_charts.model_metrics(details)
+    st.caption(" · ".join(f"**{row_charts.METRIC_LABELS[m]}**: {METRIC_WORDS[m]}" for m in metrics))
+    fmt = st.column_config.NumberColumn(format="%.3f")
+    st.dataframe(comparison_table(details), hide_index=True, column_config={
+        c: fmt for c in ("Trained on real (TRTR)", "Trained on synthetic (TSTR)", "TSTR - TRTR",
+                         "Real + synthetic")})  # fmt: skip
+    sizes = ex.get("n_rows", {})
+    if sizes:
+        st.caption(
+            f"Models: a linear one and a gradient-boosted one. Tested on {sizes['test']:,} real "
+            f"rows from {ex.get('holdout', 'the holdout')}; trained on {sizes['train_real']:,} "
+            f"real or {sizes['synthetic']:,} synthetic rows (each capped at {sizes['cap']:,})."
+        )
+    errors = details["error"].dropna() if "error" in details else []
+    for e in errors:
+        st.caption(f"A model could not be trained: {scorecard._escape_md(str(e))}")
+
+
+def recall_table(recall: dict[str, Any]) -> pd.DataFrame:
+    """Class x (model, training set) recall, with the classes synthetic training loses."""
+    classes = list(dict.fromkeys(c for m in recall.values() for s in m.values() for c in s))
+    out = pd.DataFrame({"Class": classes})
+    lost = pd.Series(False, index=out.index)
+    for model, per in recall.items():
+        trtr = out["Class"].map(per.get("trtr", {})).astype(float)
+        tstr = out["Class"].map(per.get("tstr", {})).astype(float)
+        out[f"{model}: real-trained"], out[f"{model}: synthetic-trained"] = trtr, tstr
+        lost |= (tstr == 0) & (trtr > 0)
+    out["Lost by synthetic training"] = lost.map({True: "yes", False: ""})
+    return out
+
+
+def class_recall(res: MetricResult) -> None:
+    recall = res.extra.get("per_class_recall") or {}
+    if res.extra.get("task") != "classification" or not recall:
+        st.caption("Per-class recall applies to classification targets; this target is "
+                   "predicted as a number (regression).")  # fmt: skip
+        return
+    st.plotly_chart(row_charts.recall_bars(recall), key="recall_bars")
+    table = recall_table(recall)
+    st.dataframe(table.style.apply(
+        lambda r: ["background-color: #FDE2E2" if r["Lost by synthetic training"] else ""] * len(r),
+        axis=1).format(precision=2), hide_index=True)  # fmt: skip
+    st.caption(
+        "Recall: the share of real holdout rows of a class that the model recognises. A class "
+        "whose synthetic-trained recall is 0 while the real-trained one is not (red) has been "
+        "lost by the generator; a class at 0 for both is too rare for either model."
+    )
+
+
+def importance_view(res: MetricResult) -> None:
+    imps = res.extra.get("importances") or {}
+    models = [m for m, v in imps.items() if "trtr" in v or "tstr" in v]
+    if not models:
+        return
+    for col, model in zip(st.columns(len(models)), models, strict=True):
+        rho = imps[model].get("spearman", math.nan)
+        col.metric(f"{model} model: rank agreement", f"{rho:.2f}" if math.isfinite(rho) else "n/a",
+                   help="Spearman correlation of the features' importance ranks, real-trained "
+                   "against synthetic-trained: 1 = same order, 0 = unrelated, below 0 = "
+                   "reversed.")  # fmt: skip
+        if not math.isfinite(rho):
+            col.caption("No ranking to compare: one of the models relies on no single feature "
+                        "(every importance is 0), or there is only one feature.")  # fmt: skip
+        col.plotly_chart(row_charts.importance_bars(imps[model]), key=f"importance_{model}")
+    st.caption(
+        "Importance of a feature: how much the model's score on the real holdout drops when "
+        "that feature's values are shuffled. If the synthetic data kept what predicts the "
+        "target, both models lean on the same features."
+    )
+
+
+def augmentation_view(res: MetricResult) -> None:
+    aug = res.extra.get("augmentation") or {}
+    if not aug:
+        return
+    metric = row_charts.METRIC_LABELS.get(res.extra.get("primary_metric", ""), "score")
+    for col, (model, v) in zip(st.columns(len(aug)), aug.items(), strict=True):
+        col.metric(f"{model} model, real + synthetic", f"{v['real+synthetic']:.3f}",
+                   delta=f"{v['gain']:+.3f} against real alone ({v['real']:.3f})",
+                   delta_color="off" if abs(v["gain"]) < 0.005 else "normal",
+                   help=f"{metric} on the real holdout when the synthetic rows are added to the "
+                   "real training rows.")  # fmt: skip
+    st.caption(
+        "Adding the synthetic rows to the real training rows: a gain means they add useful "
+        "examples; a loss means they teach the model something the real data does not say."
+    )
