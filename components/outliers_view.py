@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -48,8 +49,12 @@ def copy_sentence(extra: dict[str, Any], n_rows: int) -> str:
     )
 
 
-def dcr_sentence(extra: dict[str, Any]) -> str:
-    """What the DCR share means against the share a non-memorising generator gets."""
+def dcr_sentence(extra: dict[str, Any], split: bool = False) -> str:
+    """What the DCR share means against the share a non-memorising generator gets.
+
+    ``split``: no holdout was uploaded, so part of the real rows stood in for one; a share near
+    the expected one then says little (a generator trained on every real row gets it too).
+    """
     share, expected = extra.get("dcr_share", math.nan), extra.get("dcr_expected", math.nan)
     if not (math.isfinite(share) and math.isfinite(expected)):
         return "Without a holdout there is nothing to compare distances with: only copies count."
@@ -62,6 +67,11 @@ def dcr_sentence(extra: dict[str, Any]) -> str:
         else "well above: synthetic rows sit nearer the training rows than chance explains, "
         "a sign the generator reproduces them"
     )
+    if split and (share <= expected or score >= 0.9):
+        verdict = (
+            "close to that; but without an uploaded holdout this clears the generator only if "
+            "it never saw the stand-in rows"
+        )
     n_t, n_h = extra.get("n_training"), extra.get("n_holdout")
     sizes = f" ({n_t:,} training rows of {n_t + n_h:,} real rows)" if n_t and n_h else ""
     return (
@@ -90,7 +100,7 @@ def privacy_summary(loaded: Loaded) -> None:
     ex, n = res.extra, loaded.enc.synthetic.n_rows
     box = st.error if ex.get("exact_copies") else st.success
     box(copy_sentence(ex, n), icon=":material/content_copy:")
-    st.markdown(dcr_sentence(ex))
+    st.markdown(dcr_sentence(ex, split=loaded.enc.holdout is None))
     st.caption(ex.get("holdout_note", "") + " " + ex.get("sample_note", ""))
     flags = loaded.assessment.result("row_flags")
     near = (flags.extra.get("count_by_kind", {}) if flags else {}).get("near_copy", 0)
@@ -191,20 +201,26 @@ def flagged_table(loaded: Loaded) -> pd.Series | None:
     )
     event = st.dataframe(
         table_view(part), hide_index=True, on_select="rerun", selection_mode="single-row",
-        key=state.widget_key("flag_table", *chosen, page), height=min(420, 35 * len(part) + 40),
+        key=state.widget_key("flag_table", *chosen, page), height=_height(len(part), 420),
+        selection_default={"selection": {"rows": [0], "columns": []}},
         column_config={
             "Synthetic row": st.column_config.NumberColumn(
-                help="0-based position in the synthetic file", format="%d"),
+                help="0-based position in the synthetic file", format="%d", width="small"),
+            "Reasons": st.column_config.TextColumn(width="medium"),
             "Seriousness": st.column_config.ProgressColumn(
                 help="How sure or serious the surest reason is: 1 = certain", min_value=0.0,
-                max_value=1.0, format="%.2f"),
+                max_value=1.0, format="%.2f", width="small"),
             "Why": st.column_config.TextColumn(width="large"),
             "Closest real row": st.column_config.NumberColumn(
-                help="0-based position in the real file of the closest real record", format="%d"),
+                help="0-based position in the real file of the closest real record", format="%d",
+                width="small"),
         },
     )  # fmt: skip
-    picked = event.selection.rows if event is not None else []
-    return part.iloc[picked[0] if picked and picked[0] < len(part) else 0]
+    picked = [r for r in event.selection.rows if r < len(part)]
+    if not picked:
+        st.caption("Select a row in the table to see it beside its closest real record.")
+        return None
+    return part.iloc[picked[0]]
 
 
 def filter_flags(details: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
@@ -252,25 +268,33 @@ def same_values(enc: Encoded, syn_row: int, real_row: int) -> dict[str, bool | N
 
 
 def compare_frame(loaded: Loaded, flag: pd.Series, redact: bool) -> pd.DataFrame:
-    """Column | Synthetic | Closest real record | Same: one line per compared column."""
+    """Column | Synthetic | Closest real record | Same | Flag: one line per compared column."""
     syn, real = state.table("synthetic"), state.table("real")
     row, closest = int(flag["row"]), int(flag["closest_real"])
     names = loaded.enc.schema.names()
     hide_syn = redact and bool({"copied", "near_copy"}.intersection(flag["kinds"]))
     values = syn.frame.iloc[row] if syn is not None else pd.Series(dtype=object)
+    named = named_columns(str(flag["reason"]), names)
     out = pd.DataFrame({
         "Column": names,
         "Synthetic": [HIDDEN if hide_syn else _cell(values.get(c)) for c in names],
     })  # fmt: skip
-    if real is None or not 0 <= closest < len(real.frame):
-        return out
-    rec = real.frame.iloc[closest]
-    out["Closest real record"] = [HIDDEN if redact else _cell(rec.get(c)) for c in names]
-    if not redact:  # "same" beside a shown synthetic value would reveal the real one
-        same = same_values(loaded.enc, row, closest)
-        out["Same"] = ["not compared (id/text)" if same[c] is None else "yes" if same[c]
-                       else "differs" for c in names]  # fmt: skip
+    if real is not None and 0 <= closest < len(real.frame):
+        rec = real.frame.iloc[closest]
+        out["Closest real record"] = [HIDDEN if redact else _cell(rec.get(c)) for c in names]
+        if not redact:  # "same" beside a shown synthetic value would reveal the real one
+            same = same_values(loaded.enc, row, closest)
+            out["Same"] = ["not compared (id/text)" if same[c] is None else "yes" if same[c]
+                           else "differs" for c in names]  # fmt: skip
+    out["Flag"] = ["named in the reason" if c in named else "" for c in names]
     return out
+
+
+def named_columns(reason: str, names: list[str]) -> set[str]:
+    """The columns a flag's reason is about (its sentences start "<column> = ..." or
+    "<column> is/holds ...")."""
+    return {c for c in names
+            if re.search(rf"(?:^|[\s;:(]){re.escape(c)} (?:=|is |holds )", reason)}  # fmt: skip
 
 
 def row_comparison(loaded: Loaded, flag: pd.Series) -> None:
@@ -283,19 +307,28 @@ def row_comparison(loaded: Loaded, flag: pd.Series) -> None:
     st.markdown(f"**Synthetic row {row} beside its closest real record ({where})**")
     st.markdown(scorecard._escape_md(str(flag["reason"])))
     if math.isfinite(d):
-        st.caption(f"Distance {d:.3f}. {DISTANCE_WORDS}")
+        thr = priv.extra.get("near_copy_threshold", math.nan) if priv is not None else math.nan
+        st.caption(f"Distance to the closest real record: {d:.3f} (0 = identical; near copies "
+                   f"are below {thr:.3g}; the chart below explains the distance).")  # fmt: skip
     table = compare_frame(loaded, flag, redact)
     if redact:
         st.caption("Redact real values is on (Review page): real values are hidden.")
     else:
-        st.caption("Amber: the value differs from the closest real record.")
+        st.caption("Red: a column the flag's reason names. Amber: the value differs from the "
+                   "closest real record.")  # fmt: skip
 
     def mark(line: pd.Series) -> list[str]:
-        bad = line.get("Same") == "differs"
-        return ["background-color: #FEF3C7" if bad and k != "Column" else "" for k in line.index]
+        color = ("background-color: #FDE2E2" if line.get("Flag") else
+                 "background-color: #FEF3C7" if line.get("Same") == "differs" else "")  # fmt: skip
+        return [color] * len(line)
 
     st.dataframe(table.style.apply(mark, axis=1), hide_index=True, width="stretch",
-                 height=min(640, 35 * len(table) + 40))  # fmt: skip
+                 height=_height(len(table), 680))  # fmt: skip
+
+
+def _height(rows: int, most: int) -> int:
+    """A table height that shows every row up to ``most`` pixels (35 px a row and the header)."""
+    return min(most, 35 * (rows + 1) + 3)
 
 
 def distance_chart(loaded: Loaded) -> None:
@@ -311,12 +344,12 @@ def distance_chart(loaded: Loaded) -> None:
     lines = [
         "Each bar is the share of rows at that distance from their closest training record. "
         "If the generator does not copy, the amber synthetic bars sit where the green holdout "
-        "bars (real rows it never saw) sit; bars piled up left of them mean rows too close to "
-        "real ones.",
+        "bars (real rows it never saw) sit; amber bars piled up to the left mean rows too close "
+        "to real ones.",
         f"{copies:,} synthetic rows sit at distance 0 (identical on every compared column)."
         if copies else "",
         f"Left of the red line ({thr:.3g}) only 1% of holdout rows fall: synthetic rows there "
         "are flagged as near copies." if math.isfinite(thr) else "",
-        DISTANCE_WORDS,
     ]  # fmt: skip
     st.caption(" ".join(p for p in lines if p))
+    st.caption(DISTANCE_WORDS)

@@ -29,6 +29,7 @@ METRIC_LABELS = {
     "mae": "Mean absolute error",
 }
 LOWER_IS_BETTER = frozenset({"mae"})
+_BELOW = dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0)
 
 
 def distance_edges(*arrays: np.ndarray, bins: int = 40) -> np.ndarray:
@@ -48,7 +49,7 @@ def _shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def distance_histogram(
-    synthetic: np.ndarray, holdout: np.ndarray, threshold: float, bins: int = 40
+    synthetic: np.ndarray, holdout: np.ndarray, threshold: float, max_bins: int = 40
 ) -> go.Figure:
     """Distance to the closest training record: synthetic rows against holdout rows.
 
@@ -58,21 +59,24 @@ def distance_histogram(
         Distances per row (NaN where not searched); ``holdout`` may be empty.
     threshold:
         The near-copy threshold, drawn as a dashed line (skipped when not finite).
+    max_bins:
+        Upper bound on the bars per side; small samples get fewer (twice the square root of
+        the smaller side, at least 10) so the bars are not mostly noise.
     """
     synthetic = np.asarray(synthetic, dtype=float)
     holdout = np.asarray(holdout, dtype=float)
-    edges = distance_edges(synthetic, holdout, bins=bins)
-    centers, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
-    fig = go.Figure()
     sides = [("Synthetic rows", synthetic, SYNTHETIC), ("Real holdout rows", holdout, HOLDOUT)]
+    sides = [s for s in sides if np.isfinite(s[1]).any()]
+    smallest = min((int(np.isfinite(v).sum()) for _, v, _ in sides), default=0)
+    bins = int(np.clip(2 * np.sqrt(smallest), 10, max_bins))
+    edges = distance_edges(synthetic, holdout, bins=bins)
+    centers = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure()
     for label, values, color in sides:
-        if not np.isfinite(values).any():
-            continue
         fig.add_bar(
-            x=centers, y=_shares(values, edges), width=width, name=label, marker_color=color,
-            opacity=0.6,
+            x=centers, y=_shares(values, edges), name=label, marker_color=color,
             customdata=np.c_[edges[:-1], edges[1:]],
-            hovertemplate="distance %{customdata[0]:.3f}-%{customdata[1]:.3f}<br>"
+            hovertemplate="distance %{customdata[0]:.3f} to %{customdata[1]:.3f}<br>"
             "%{y:.1%} of rows<extra>" + label + "</extra>",
         )  # fmt: skip
     if np.isfinite(threshold):
@@ -81,9 +85,12 @@ def distance_histogram(
             annotation_text=f"near-copy threshold {threshold:.3g}",
             annotation_position="top right", annotation_font_color="#DC2626",
         )  # fmt: skip
-    fig.update_layout(**_LAYOUT, height=340, barmode="overlay", bargap=0)
+    fig.update_layout(**_LAYOUT, height=340, barmode="group", bargap=0.15, bargroupgap=0.0)
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
-    fig.update_xaxes(title_text="distance to the closest training record (0 = identical row)")
+    fig.update_xaxes(
+        title_text="distance to the closest training record (0 = identical row)",
+        type="linear", range=[edges[0], edges[-1]], tickformat=".2f", nticks=12,
+    )  # fmt: skip
     fig.update_yaxes(title_text="share of rows", tickformat=".0%")
     return fig
 
@@ -95,7 +102,8 @@ def flag_share_bars(counts: Mapping[str, int], n_rows: int, labels: Mapping[str,
     fig = go.Figure(
         go.Bar(
             x=shares, y=[labels[k] for k in kinds], orientation="h", marker_color=SYNTHETIC,
-            text=[f"{counts.get(k, 0):,} rows ({s:.1%})" for k, s in zip(kinds, shares, strict=True)],
+            text=[f"{counts.get(k, 0):,} row{'' if counts.get(k, 0) == 1 else 's'} ({s:.1%})"
+                  for k, s in zip(kinds, shares, strict=True)],
             textposition="auto", hovertemplate="%{y}: %{x:.1%} of synthetic rows<extra></extra>",
         )
     )  # fmt: skip
@@ -136,8 +144,8 @@ def utility_bars(details: pd.DataFrame, settings: tuple[str, ...] = ("trtr", "ts
         if metric not in LOWER_IS_BETTER:
             low = float(np.nanmin(np.r_[details[metric].to_numpy(dtype=float), 0.0]))
             fig.update_yaxes(range=[min(low, 0.0), 1.12], row=1, col=col)
-    fig.update_layout(**_LAYOUT, height=360, barmode="group")
-    fig.update_layout(margin=dict(l=10, r=10, t=70, b=10))
+    fig.update_layout(**_LAYOUT, height=380, barmode="group")
+    fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), legend=_BELOW)
     return fig
 
 
@@ -161,8 +169,8 @@ def recall_bars(recall: Mapping[str, Mapping[str, Mapping[str, float]]]) -> go.F
                 hovertemplate="class %{x}: recall %{y:.2f}<extra>" + label + "</extra>",
                 row=1, col=col,
             )  # fmt: skip
-    fig.update_layout(**_LAYOUT, height=340, barmode="group")
-    fig.update_layout(margin=dict(l=10, r=10, t=70, b=10))
+    fig.update_layout(**_LAYOUT, height=360, barmode="group")
+    fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), legend=_BELOW)
     fig.update_yaxes(range=[0, 1.05], title_text="recall", row=1, col=1)
     fig.update_xaxes(type="category")
     return fig
@@ -172,11 +180,11 @@ def importance_bars(importances: Mapping[str, Mapping[str, float]], top: int = 1
     """Permutation importance per feature, TRTR against TSTR, the most important first.
 
     ``importances``: ``{"trtr": {feature: drop}, "tstr": {feature: drop}}`` for one model.
+    Features neither model relies on (importance 0 on both sides) are left out.
     """
     trtr, tstr = importances.get("trtr", {}), importances.get("tstr", {})
-    features = list(dict.fromkeys([*trtr, *tstr]))
-    weight = {f: max(trtr.get(f, 0.0), tstr.get(f, 0.0)) for f in features}
-    shown = sorted(features, key=lambda f: -weight[f])[:top]
+    weight = {f: max(abs(trtr.get(f, 0.0)), abs(tstr.get(f, 0.0))) for f in [*trtr, *tstr]}
+    shown = [f for f in sorted(weight, key=lambda f: -weight[f]) if weight[f] > 0][:top]
     fig = go.Figure()
     for setting, values in (("trtr", trtr), ("tstr", tstr)):
         label, color = TRAIN_SETS[setting]
@@ -185,7 +193,13 @@ def importance_bars(importances: Mapping[str, Mapping[str, float]], top: int = 1
             marker_color=color,
             hovertemplate="%{y}: score drops by %{x:.3f} when shuffled<extra>" + label + "</extra>",
         )  # fmt: skip
-    fig.update_layout(**_LAYOUT, height=90 + 34 * len(shown), barmode="group")
+    fig.update_layout(**_LAYOUT, height=110 + 40 * len(shown), barmode="group")
     fig.update_xaxes(title_text="drop in score when the feature is shuffled")
     fig.update_yaxes(autorange="reversed", type="category")
     return fig
+
+
+def relied_on(importances: Mapping[str, Mapping[str, float]]) -> int:
+    """How many features either model relies on (a non-zero importance)."""
+    both = [*importances.get("trtr", {}).items(), *importances.get("tstr", {}).items()]
+    return len({f for f, v in both if v})

@@ -84,6 +84,8 @@ def fitness(score: float, findings: list[Finding], target: str) -> tuple[str, st
     ][level]
     if lost:
         sentence += " A class of the target is lost or the target is unusable (see below)."
+    if any(f.kind == "easy_target" for f in findings):
+        sentence += " But the target is almost trivial to predict, so this says little (see below)."
     return ("fit", "care", "not fit")[level], sentence
 
 
@@ -195,15 +197,28 @@ def importance_view(res: MetricResult) -> None:
                    help="Spearman correlation of the features' importance ranks, real-trained "
                    "against synthetic-trained: 1 = same order, 0 = unrelated, below 0 = "
                    "reversed.")  # fmt: skip
-        if not math.isfinite(rho):
-            col.caption("No ranking to compare: one of the models relies on no single feature "
-                        "(every importance is 0), or there is only one feature.")  # fmt: skip
+        if not row_charts.relied_on(imps[model]):
+            col.caption("Shuffling any single feature leaves this model's score unchanged, so "
+                        "there is no ranking to compare.")  # fmt: skip
+            continue
+        col.caption(agreement_words(rho))
         col.plotly_chart(row_charts.importance_bars(imps[model]), key=f"importance_{model}")
     st.caption(
         "Importance of a feature: how much the model's score on the real holdout drops when "
-        "that feature's values are shuffled. If the synthetic data kept what predicts the "
-        "target, both models lean on the same features."
+        "that feature's values are shuffled (below 0: shuffling helped, so the model does not "
+        "really use it). If the synthetic data kept what predicts the target, both models lean "
+        "on the same features."
     )
+
+
+def agreement_words(rho: float) -> str:
+    if not math.isfinite(rho):
+        return "No ranking to compare: one of the two models relies on no single feature."
+    if rho >= 0.7:
+        return "Both models rely on much the same features."
+    if rho >= 0.3:
+        return "The models partly rely on the same features."
+    return "The synthetic-trained model relies on different features than the real-trained one."
 
 
 def augmentation_view(res: MetricResult) -> None:
@@ -212,9 +227,11 @@ def augmentation_view(res: MetricResult) -> None:
         return
     metric = row_charts.METRIC_LABELS.get(res.extra.get("primary_metric", ""), "score")
     for col, (model, v) in zip(st.columns(len(aug)), aug.items(), strict=True):
-        col.metric(f"{model} model, real + synthetic", f"{v['real+synthetic']:.3f}",
+        same = abs(v["gain"]) < 0.005
+        col.metric(f"{metric}, {model} model trained on real + synthetic",
+                   f"{v['real+synthetic']:.3f}",
                    delta=f"{v['gain']:+.3f} against real alone ({v['real']:.3f})",
-                   delta_color="off" if abs(v["gain"]) < 0.005 else "normal",
+                   delta_color="off" if same else "normal", delta_arrow="off" if same else "auto",
                    help=f"{metric} on the real holdout when the synthetic rows are added to the "
                    "real training rows.")  # fmt: skip
     st.caption(

@@ -53,6 +53,7 @@ from metrics.utility_target import (
     choose_target,
     default_target,
     drop_findings,
+    easy_target_findings,
     has_value,
     lost_class_findings,
     metric_words,
@@ -256,6 +257,7 @@ def _assemble(
         sizes,
     )
     findings = findings + drop_findings(target, task, score, tstr, trtr)
+    findings = findings + easy_target_findings(target, task, trtr, importances)
     error = (
         None
         if np.isfinite(score)

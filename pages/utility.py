@@ -9,7 +9,7 @@ loaded = assessment.require()
 st.caption(
     "Two models (a linear one and a gradient-boosted one) learn the target three ways: from the "
     "real training rows (TRTR), from the synthetic rows (TSTR), and from both; all are tested on "
-    "the same real holdout rows the generator never saw."
+    "the same real holdout rows."
 )
 utility_view.target_picker(loaded)
 res = utility_view.result(loaded)

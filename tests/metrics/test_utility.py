@@ -64,6 +64,7 @@ def test_good_synthetic_scores_near_one(cancer_good) -> None:
     assert "macro F1" in res.extra["formula"] and "TSTR" in res.extra["formula"]
     assert "split of the real rows" in res.extra["holdout"]
     assert not [f for f in res.findings if f.kind in ("utility_drop", "lost_class")]
+    assert not [f for f in res.findings if f.kind == "easy_target"]  # F1 about 0.95, not 0.99
     details = res.details.set_index(["model", "train"])
     assert set(details.index) == {
         (m, s) for m in ("linear", "boosting") for s in ("trtr", "tstr", "augmented")
@@ -199,6 +200,23 @@ def test_student_placements_demo() -> None:
     assert 0.0 <= res.score <= 1.0
     # salary and dates only exist for placed students: TRTR finds the label almost perfectly.
     assert res.details.set_index(["model", "train"]).loc[("boosting", "trtr"), "accuracy"] > 0.9
+
+
+def test_leaked_target_is_called_easy_and_the_leak_named() -> None:
+    # 'code' is the label spelled as a number: real-trained models are perfect through it alone.
+    rng = np.random.default_rng(3)
+    n = 400
+    label = rng.choice(["yes", "no"], n)
+    df = pd.DataFrame({"noise": rng.normal(0, 1, n), "other": rng.normal(0, 1, n),
+                       "code": np.where(label == "yes", 1.0, 0.0) + rng.normal(0, 0.01, n),
+                       "target": label})  # fmt: skip
+    real, syn = df.iloc[:200].reset_index(drop=True), df.iloc[200:].reset_index(drop=True)
+    res = evaluate(encode(real, syn, schema_for(df, CAT)), Options(target="target"))
+    easy = [f for f in res.findings if f.kind == "easy_target"]
+    assert len(easy) == 1 and easy[0].severity == "low"
+    assert easy[0].columns == ("target", "code")
+    assert "already predict 'target' almost perfectly (macro F1 1.00" in easy[0].message
+    assert "mostly from 'code'" in easy[0].message
 
 
 def _frame(n: int, target: list | np.ndarray) -> pd.DataFrame:
