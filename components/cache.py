@@ -36,17 +36,15 @@ def inferred_schema(
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def dataset_facts(_frames: dict[str, pd.DataFrame], key: tuple[str, ...],
-                  names: dict[str, str]) -> pd.DataFrame:
-    """Rows, columns, missing cells and duplicate rows of each input, one input per row."""
-    facts = []
+def dataset_facts(_frames: dict[str, pd.DataFrame], key: tuple[str, ...]) -> pd.DataFrame:
+    """Rows, columns, missing cells and duplicate rows: one fact per line, one input per column
+    (narrow enough to sit beside the findings; the file names are in the sidebar)."""
+    facts = {}
     for role, df in _frames.items():
-        facts.append({
-            "Input": role.capitalize(),
+        facts[role.capitalize()] = {
             "Rows": f"{len(df):,}",
             "Columns": f"{df.shape[1]:,}",
             "Missing cells": f"{df.isna().to_numpy().mean():.1%}" if df.size else "n/a",
             "Duplicate rows": f"{df.duplicated().sum():,}",
-            "File": names.get(role, role),
-        })
-    return pd.DataFrame(facts)
+        }
+    return pd.DataFrame(facts).rename_axis("Fact").reset_index()

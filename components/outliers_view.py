@@ -239,8 +239,8 @@ def table_view(part: pd.DataFrame) -> pd.DataFrame:
             "Synthetic row": part["row"].to_numpy(),
             "Reasons": [", ".join(KIND_LABELS.get(k, k) for k in ks) for ks in part["kinds"]],
             "Seriousness": part["score"].to_numpy(),
-            "Why": part["reason"].to_numpy(),
             "Closest real row": pd.array(np.where(closest >= 0, closest, None), dtype="Int64"),
+            "Why": part["reason"].to_numpy(),  # last: the long sentence may run past the edge
         }
     )
 

@@ -74,6 +74,9 @@ def gates(gate_list: Sequence[Gate]) -> None:
         st.markdown(f"{GATE_ICON[g.status]} **{g.label}: {g.status}.** {md(g.message)}")
 
 
+BLOCKERS_SHOWN = 10
+
+
 def blockers(items: Sequence[Item]) -> None:
     """The open items that keep the review gate from passing, and what else is open."""
     high = open_high(items)
@@ -81,12 +84,11 @@ def blockers(items: Sequence[Item]) -> None:
     if high:
         st.markdown(f"**{len(high)} open high-severity findings** (settle them on the Review "
                     "page: accept, reject or waive):")  # fmt: skip
-        st.dataframe(
-            pd.DataFrame({"Kind": [kind_title(i.kind) for i in high],
-                          "Columns": [", ".join(i.columns) for i in high],
-                          "What": [i.message for i in high]}),
-            hide_index=True,
-        )  # fmt: skip
+        # A list, not a table: the messages are sentences and a table cell would cut them off.
+        for i in high[:BLOCKERS_SHOWN]:
+            st.markdown(f"- **{md(kind_title(i.kind))}**: {md(i.message)}")
+        if len(high) > BLOCKERS_SHOWN:
+            st.caption(f"and {len(high) - BLOCKERS_SHOWN} more on the Review page.")
     rest = len(still_open) - len(high)
     if rest:
         st.caption(f"{rest} other items are still open (medium or low findings and flagged "

@@ -18,10 +18,7 @@ with left:
 with right:
     st.subheader("The inputs")
     tables = state.tables()
-    facts = cache.dataset_facts(
-        {r: t.frame for r, t in tables.items()}, state.pair_key(),
-        {r: t.name for r, t in tables.items()},
-    )
+    facts = cache.dataset_facts({r: t.frame for r, t in tables.items()}, state.pair_key())
     st.dataframe(facts, width="stretch", hide_index=True)
     if a.schema.only_real or a.schema.only_synthetic or a.schema.conflicts:
         st.warning("Some columns are not compared: see the Schema page.")

@@ -17,9 +17,10 @@ def test_overview_shows_every_score_with_its_meaning_and_the_findings(demo_app):
     # The demo's planted flaws are named in plain words.
     assert "exact copies of a real row" in body
     assert "employability_perc" in body
-    facts = demo_app.dataframe[0].value
-    assert list(facts["Input"]) == ["Real", "Synthetic", "Holdout"]
-    assert list(facts["Rows"]) == ["161", "600", "54"]
+    facts = demo_app.dataframe[0].value.set_index("Fact")
+    assert list(facts.columns) == ["Real", "Synthetic", "Holdout"]
+    assert list(facts.loc["Rows"]) == ["161", "600", "54"]
+    assert list(facts.loc["Columns"]) == ["17", "17", "17"]
 
 
 def test_columns_puts_the_drifted_column_first_and_searches(demo_app):

@@ -212,6 +212,9 @@ def test_approval_is_refused_while_gates_fail_and_a_rejection_is_stored(db):
     body = texts(at)
     assert "Approval is blocked by" in body
     assert "Privacy score: failed." in body and "Fidelity score: passed." in body
+    # The blocking findings are listed in full, each with its kind.
+    assert "4 open high-severity findings" in body
+    assert "- **Exact copies of real rows**: 12 of 600 synthetic rows (2.0%) are exact" in body
 
     sign(at, "Approve", "Looks fine to me.")
     assert "Cannot approve while gates block it" in "\n".join(e.value for e in at.error)
