@@ -11,6 +11,7 @@ input. Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -23,7 +24,8 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see: python cli.py {self.prog.split()[-1]} --help)")
+        command = "" if self.prog == "cli.py" else " " + self.prog.split()[-1]
+        raise UsageError(f"{message} (see: python cli.py{command} --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--json", dest="json_out", required=True, help="where to write the JSON report")
     rep.add_argument("--html", dest="html_out", help="where to write the HTML report")
     rep.add_argument("--policy", help="policy TOML: gates that decide the exit code")
+    rep.add_argument("--review-db", metavar="URL_OR_FILE",
+                     help="with --policy: count the decisions analysts stored in this review "
+                     "database (a SQLAlchemy URL or a SQLite file) for the same input files; "
+                     "without it every high-severity finding counts as open")
     rep.add_argument("--seed", type=int, default=0)
     rep.add_argument("--sdmetrics-compatible", action="store_true",
                      help="score exactly as sdmetrics' QualityReport does")
@@ -93,7 +99,7 @@ def _progress(quiet: bool):
 
 def cmd_report(args) -> int:
     from metrics import report, suite
-    from metrics.registry import Options
+    from metrics.registry import REGISTRY, Options
 
     policy = None
     if args.policy:
@@ -102,7 +108,19 @@ def cmd_report(args) -> int:
         try:
             policy = policy_mod.load_policy(Path(args.policy))
         except policy_mod.PolicyError as exc:
-            raise UsageError(f"{args.policy}: {exc}") from None
+            problems = [line.strip().removeprefix("- ") for line in str(exc).splitlines()]
+            raise UsageError(f"{args.policy}: " + " ".join(p for p in problems if p)) from None
+    elif args.review_db:
+        raise UsageError("--review-db only counts with --policy: add the policy to gate on")
+    if args.review_db and "://" not in args.review_db and not Path(args.review_db).is_file():
+        raise UsageError(f"review database not found: {args.review_db}")
+    for out in (args.json_out, args.html_out):
+        _check_writable(out)
+    suite.load_metrics()
+    unknown = sorted(set(args.skip) - set(REGISTRY))
+    if unknown:
+        raise UsageError(f"--skip {unknown[0]!r} is not a metric; choose from "
+                         f"{', '.join(sorted(REGISTRY))}")
     real, real_sha = _read(args.real, "real")
     synthetic, syn_sha = _read(args.synthetic, "synthetic")
     holdout, hold_sha = _read(args.holdout, "holdout")
@@ -122,15 +140,16 @@ def cmd_report(args) -> int:
     }
     options = Options(seed=args.seed, sdmetrics_compatible=args.sdmetrics_compatible,
                       target=args.target, skip=frozenset(args.skip))
-    assessment = suite.assess(real, synthetic, holdout, schema, options,
-                              _progress(args.quiet), inputs)
+    from metrics.encode import encode
+
+    enc = encode(real, synthetic, schema, holdout)  # kept for the HTML report's charts
+    assessment = suite.run(enc, options, _progress(args.quiet), inputs)
     review = None
     exit_code = EXIT_OK
     if policy is not None:
         from review import gating
 
-        # No review has happened here: every high-severity finding counts as open.
-        gates = gating.evaluate_assessment(policy, assessment)
+        gates = _gates(policy, assessment, args.review_db)
         review = {"policy": gating.policy_dict(policy),
                   "gates": [gating.gate_dict(g) for g in gates]}
         for g in gates:
@@ -142,13 +161,50 @@ def cmd_report(args) -> int:
     if args.html_out:
         from components import html_report
 
-        enc = None
         Path(args.html_out).write_text(html_report.render(assessment, enc, review),
                                        encoding="utf-8")
     overall = assessment.scores.get("overall", float("nan"))
     print(f"overall score {overall:.3f}; {len(assessment.findings)} findings; "
           f"report written to {args.json_out}", file=sys.stderr)
     return exit_code
+
+
+def _check_writable(path: str | None) -> None:
+    """Fail before minutes of computing, not after, when a report cannot be written."""
+    if path is None:
+        return
+    p = Path(path)
+    folder = p.resolve().parent
+    if p.is_dir():
+        raise UsageError(f"{path} is a folder; give a file name for the report")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise UsageError(f"cannot write {path}: permission denied")
+
+
+def _gates(policy, assessment, review_db: str | None):
+    """The policy's gates; with a review database, its stored decisions count."""
+    from review import gating
+
+    if not review_db:
+        # No review: every high-severity finding counts as open.
+        return gating.evaluate_assessment(policy, assessment)
+    from components import review_report as rr
+    from review import Store
+
+    url = review_db if "://" in review_db else f"sqlite+pysqlite:///{Path(review_db).resolve()}"
+    try:
+        with Store(url) as store:
+            items, source = rr.stored_review(store, assessment)
+    except Exception as exc:  # a driver's own error types: one line, never a traceback
+        raise UsageError(f"cannot read the review database {review_db}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    print(f"review: {source}", file=sys.stderr)
+    return gating.evaluate_assessment(
+        policy, assessment, open_high=len(rr.open_high(items)),
+        rejected=len(rr.rejected_findings(items)),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,8 +65,11 @@ class _Figures:
         return f'<div class="fig" id="{div}"></div>'
 
     def script(self) -> str:
-        # JSON inside <script>: escape "</" so a value such as "</script>" cannot end the block.
-        payload = json.dumps({d: json.loads(s) for d, s in self.specs}).replace("</", "<\\/")
+        # JSON inside <script>: "<", ">" and "&" as \u escapes (they only occur inside JSON
+        # strings), so neither "</script>" nor "<!--<script>" in a value can end or stall the block.
+        payload = json.dumps({d: json.loads(s) for d, s in self.specs})
+        for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+            payload = payload.replace(ch, esc)
         return (
             "<script>const FIGS=" + payload + ";for(const [id,f] of Object.entries(FIGS))"
             "{Plotly.newPlot(id,f.data,f.layout,{displaylogo:false,responsive:true});}</script>"

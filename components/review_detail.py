@@ -158,6 +158,15 @@ def _row_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
 def _status_line(item: Item) -> None:
     if item.status == "open":
         st.markdown("**Status:** open, nobody has decided yet.")
+        earlier = item.evidence.get("earlier_decision")
+        if earlier:
+            st.caption(
+                f"An earlier run had this item {_md(str(earlier.get('status')))} by "
+                f"{_md(str(earlier.get('decided_by') or '?'))}"
+                + (f" ({_md(str(earlier['reason']))})" if earlier.get("reason") else "")
+                + f"; it is open again because it is worse now (was "
+                f"{_md(str(earlier.get('severity')))}: {_md(str(earlier.get('message')))})."
+            )
         return
     when = item.decided_at.strftime("%Y-%m-%d %H:%M UTC") if item.decided_at else ""
     line = f"**Status:** {item.status} by {_md(item.decided_by or '?')} ({when})"

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
-from components.review_items import is_row_kind
+from components.review_items import finding_items, is_row_kind
 from metrics.suite import Assessment
-from review import Gate, Item, Policy, SignOff, Store
+from review import Gate, Item, ItemIn, Policy, SignOff, Store
+from review.convert import check_item, same_finding
 from review.gating import evaluate_assessment, gate_dict, policy_dict
 from review.records import jsonable
 
@@ -35,9 +37,18 @@ def open_high(items: Sequence[Item]) -> list[Item]:
             if i.severity == "high" and i.status == "open" and not is_row_kind(i.kind)]  # fmt: skip
 
 
+def rejected_findings(items: Sequence[Item]) -> list[Item]:
+    """Findings a reviewer rejected: what the ``max_rejected_findings`` gate counts (rejected
+    rows are not: they are removed from the cleaned dataset)."""
+    return [i for i in items if i.status == "rejected" and not is_row_kind(i.kind)]
+
+
 def gates_for(policy: Policy, a: Assessment, items: Sequence[Item]) -> list[Gate]:
-    """The policy's gates for the assessment, counting open findings from the review."""
-    return evaluate_assessment(policy, a, open_high=len(open_high(items)))
+    """The policy's gates for the assessment, counting open and rejected findings from the
+    review."""
+    return evaluate_assessment(
+        policy, a, open_high=len(open_high(items)), rejected=len(rejected_findings(items))
+    )
 
 
 def _comments(store: Store, run_id: int) -> dict[int, list[dict[str, Any]]]:
@@ -137,3 +148,38 @@ def cleaned(synthetic: pd.DataFrame, rejected_rows: Sequence[int]) -> pd.DataFra
 def cleaned_csv(synthetic: pd.DataFrame, rejected_rows: Sequence[int]) -> bytes:
     """The cleaned synthetic data as CSV: the values as read, so it trains as the original."""
     return cleaned(synthetic, rejected_rows).to_csv(index=False).encode("utf-8")
+
+
+def stored_review(store: Store, a: Assessment) -> tuple[list[Item], str]:
+    """The assessment's findings as review items carrying the decisions stored for the same
+    input files, for the CLI's ``--review-db``; and a sentence saying which run they came from.
+
+    The newest run on the same real, synthetic and holdout files is used (its settings may
+    differ, e.g. the target). A stored decision counts only for a finding with the same key
+    that is no worse than when it was decided (the carry-over rule); every other finding is
+    open. Flagged rows are left out: the gates do not count them.
+    """
+    wanted = {role: i.sha256 for role, i in a.inputs.items()}
+    run = next((r for r in store.runs() if r.inputs == wanted), None)
+    fresh = finding_items(a.findings)
+    if run is None:
+        return [_open_item(i) for i in fresh], (
+            "no review of these files in the review database: every finding counts as open"
+        )
+    stored = {i.key: i for i in store.items(run.id)}
+    items = []
+    for spec in fresh:
+        old = stored.get(spec.key)
+        item = _open_item(spec)
+        if old is not None and old.status != "open" and same_finding(old, check_item(spec)):
+            item = replace(item, status=old.status, reason=old.reason, decided_by=old.decided_by)
+        items.append(item)
+    return items, f"decisions from review run {run.id} ({run.created_at:%Y-%m-%d %H:%M} UTC)"
+
+
+def _open_item(spec: ItemIn) -> Item:
+    return Item(id=0, run_id=0, key=spec.key, kind=spec.kind, severity=spec.severity,
+                columns=tuple(spec.columns), row=spec.row, message=spec.message,
+                evidence=dict(spec.evidence), status="open", reason=None, decided_by=None,
+                decided_at=None, version=0, changed_by=None, changed_at=None,
+                carried_from_item_id=None, created_at=datetime.now(UTC))  # fmt: skip

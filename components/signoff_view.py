@@ -12,7 +12,7 @@ from components import review_state as rs
 from components import state
 from components.review_items import kind_title
 from components.review_queue import md, show_flash
-from components.review_report import open_high
+from components.review_report import open_high, rejected_findings
 from review import Gate, InvalidInput, Item, Policy, PolicyError, SignOff, SignOffRefused
 from review.policy import DEFAULT_POLICY_PATH, load_policy
 from review.records import jsonable
@@ -77,6 +77,14 @@ def gates(gate_list: Sequence[Gate]) -> None:
 BLOCKERS_SHOWN = 10
 
 
+def _item_list(items: Sequence[Item]) -> None:
+    # A list, not a table: the messages are sentences and a table cell would cut them off.
+    for i in items[:BLOCKERS_SHOWN]:
+        st.markdown(f"- **{md(kind_title(i.kind))}**: {md(i.message)}")
+    if len(items) > BLOCKERS_SHOWN:
+        st.caption(f"and {len(items) - BLOCKERS_SHOWN} more on the Review page.")
+
+
 def blockers(items: Sequence[Item]) -> None:
     """The open items that keep the review gate from passing, and what else is open."""
     high = open_high(items)
@@ -84,11 +92,13 @@ def blockers(items: Sequence[Item]) -> None:
     if high:
         st.markdown(f"**{len(high)} open high-severity findings** (settle them on the Review "
                     "page: accept, reject or waive):")  # fmt: skip
-        # A list, not a table: the messages are sentences and a table cell would cut them off.
-        for i in high[:BLOCKERS_SHOWN]:
-            st.markdown(f"- **{md(kind_title(i.kind))}**: {md(i.message)}")
-        if len(high) > BLOCKERS_SHOWN:
-            st.caption(f"and {len(high) - BLOCKERS_SHOWN} more on the Review page.")
+        _item_list(high)
+    rejected = rejected_findings(items)
+    if rejected:
+        st.markdown(f"**{len(rejected)} rejected finding{'s' if len(rejected) != 1 else ''}** "
+                    "(a reviewer found them not acceptable: fix the data and assess it again, "
+                    "or change the decision on the Review page):")  # fmt: skip
+        _item_list(rejected)
     rest = len(still_open) - len(high)
     if rest:
         st.caption(f"{rest} other items are still open (medium or low findings and flagged "

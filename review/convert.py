@@ -52,13 +52,43 @@ def item(row: ItemRow | Any) -> Item:
 _ITEM_FIELDS = tuple(f.name for f in fields(Item) if f.name not in ("columns", "evidence"))
 
 
-def carried_decision(source: Any | None) -> dict[str, Any]:
-    """Decision columns of a new item: copied from ``source`` when that one was decided."""
+# A finding's score may move this much between runs and still count as the same finding.
+SCORE_TOLERANCE = 0.02
+
+
+def carried_decision(source: Any | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """Decision columns of a new item (``new``: :func:`check_item`'s values).
+
+    The decision of ``source`` (the item with the same key in the earlier run) is copied only
+    when ``source`` was decided and says the same thing: the same severity and, for a finding
+    with a score, a score no worse than before (a waiver given for 2 % copied rows says nothing
+    about 27 %). Otherwise the new item stays open and its evidence keeps the earlier decision
+    under ``earlier_decision``, so the reviewer sees it.
+    """
+    open_ = {"status": "open", "reason": None, "decided_by": None, "decided_at": None,
+             "carried_from_item_id": None}  # fmt: skip
     if source is None or source.status == "open":
-        return {"status": "open", "reason": None, "decided_by": None, "decided_at": None,
-                "carried_from_item_id": None}  # fmt: skip
-    return {"status": source.status, "reason": source.reason, "decided_by": source.decided_by,
-            "decided_at": source.decided_at, "carried_from_item_id": source.id}  # fmt: skip
+        return open_
+    if same_finding(source, new):
+        return {"status": source.status, "reason": source.reason,
+                "decided_by": source.decided_by, "decided_at": source.decided_at,
+                "carried_from_item_id": source.id}  # fmt: skip
+    earlier = {
+        "status": source.status, "reason": source.reason, "decided_by": source.decided_by,
+        "severity": source.severity, "message": source.message, "item_id": source.id,
+    }  # fmt: skip
+    return open_ | {"evidence": {**new["evidence"], "earlier_decision": earlier}}
+
+
+def same_finding(source: Any, new: Mapping[str, Any]) -> bool:
+    """Whether an earlier decided item still describes the new one (see carried_decision)."""
+    if source.severity != new["severity"]:
+        return False
+    before = (source.evidence or {}).get("score")
+    after = new["evidence"].get("score")
+    if new["evidence"].get("source") != "finding" or before is None or after is None:
+        return True
+    return float(after) >= float(before) - SCORE_TOLERANCE
 
 
 def comment(row: CommentRow) -> Comment:

@@ -36,7 +36,7 @@ def assessment_reasons(assessment: Any) -> dict[str, str]:
 
 
 def evaluate_assessment(
-    policy: Policy, assessment: Any, open_high: int | None = None
+    policy: Policy, assessment: Any, open_high: int | None = None, rejected: int = 0
 ) -> list[Gate]:
     """:func:`evaluate` on an assessment-like object, as the CLI and the Sign-off page use it.
 
@@ -49,6 +49,8 @@ def evaluate_assessment(
     open_high:
         High-severity findings still open after review; ``None`` (no review, as in the CLI)
         counts every high-severity finding as open.
+    rejected:
+        Findings a reviewer rejected (0 before any review).
     """
     if open_high is None:
         open_high = open_high_findings(assessment)
@@ -56,7 +58,7 @@ def evaluate_assessment(
         policy,
         dict(getattr(assessment, "scores", None) or {}),
         open_high,
-        assessment_extra(assessment),
+        assessment_extra(assessment) | {"rejected_findings": rejected},
         assessment_reasons(assessment),
     )
 

@@ -59,6 +59,11 @@ GATES: tuple[GateSpec, ...] = (
              "max_count", 0,
              "Review: how many high-severity findings may still be open (not yet accepted,\n"
              "rejected or waived) at sign-off."),
+    GateSpec("max_rejected_findings", "Rejected findings", "rejected_findings", "review",
+             "max_count", 0,
+             "Review: how many findings a reviewer may have rejected (\"must be fixed before\n"
+             "the data is used\"). Rejected flagged rows do not count: they are left out of\n"
+             "the cleaned dataset."),
     GateSpec("max_exact_copy_rate", "Exact copies of real rows", "exact_copy_rate", "privacy",
              "max_rate", 0.0,
              "Privacy: the largest share of synthetic rows that may be exact copies of real rows\n"
@@ -223,7 +228,8 @@ def evaluate(
     open_high:
         Number of high-severity review items still open.
     extra:
-        Other measured values, e.g. ``{"exact_copy_rate": 0.0}``.
+        Other measured values, e.g. ``{"exact_copy_rate": 0.0, "rejected_findings": 1}``
+        (a count left out is 0).
     reasons:
         Family -> why it was not computed (``{"utility": "no target column chosen"}``),
         shown in the message of a gate that cannot be evaluated.
@@ -234,9 +240,12 @@ def evaluate(
         threshold = policy.thresholds.get(spec.name, spec.default)
         if threshold is None:
             continue
-        raw = open_high if spec.kind == "max_count" else (
-            scores.get(spec.source) if spec.kind == "min" else extra.get(spec.source)
-        )  # fmt: skip
+        if spec.source == "open_high":
+            raw: Any = open_high
+        elif spec.kind == "min":
+            raw = scores.get(spec.source)
+        else:  # a count nobody supplied (no review yet) is 0; a missing rate is unknown
+            raw = extra.get(spec.source, 0 if spec.kind == "max_count" else None)
         value = _number(raw)
         if value is None:
             gates.append(_not_evaluated(spec, float(threshold), policy, reasons))
@@ -291,6 +300,14 @@ def _message(spec: GateSpec, value: float, threshold: float, passed: bool) -> st
         return f"{v} of synthetic rows are exact copies of real rows, {verdict} {t}."
     count = int(value)
     allowed = int(threshold)
+    if spec.source == "rejected_findings":
+        if count == 0:
+            return "No findings were rejected."
+        noun = "finding was" if count == 1 else "findings were"
+        return f"{count} {noun} rejected by a reviewer; at most {allowed} may be" + (
+            "." if passed else ": fix the synthetic data and assess it again, or change the "
+            "decision on the Review page."
+        )
     if count == 0:
         return "No high-severity findings are open."
     noun = "finding is" if count == 1 else "findings are"

@@ -133,8 +133,9 @@ class Store(SignOffs):
         """Add review items to a run; items whose key the run already has are left alone.
 
         New items inherit the decision of the item with the same key in the run's
-        ``carry_from_run_id`` run (if it was decided), recorded as a ``carry_over`` audit entry
-        naming the source run and item. Comments are not carried over.
+        ``carry_from_run_id`` run (if it was decided and the finding is no worse, see
+        :func:`convert.carried_decision`), recorded as a ``carry_over`` audit entry naming the
+        source run and item. Comments are not carried over.
 
         Returns
         -------
@@ -159,7 +160,7 @@ class Store(SignOffs):
                     continue
                 values = spec | {"run_id": run_id, "key_hash": key_hash, "created_at": now,
                                  "version": 1, "changed_by": None, "changed_at": None}  # fmt: skip
-                values |= convert.carried_decision(sources.get(key_hash))
+                values |= convert.carried_decision(sources.get(key_hash), values)
                 new_rows.append(values)
             if new_rows:
                 # One executemany instead of an ORM flush per item (10x faster for 10,000).

@@ -61,10 +61,82 @@ def test_an_optional_score_that_is_missing_does_not_fail(demo, tmp_path, capsys)
 
 
 def test_a_broken_policy_exits_2_with_one_line(demo, tmp_path):
-    args = report(demo, tmp_path, "[gates]\noveral_min = 0.9\n")
+    args = report(demo, tmp_path, "[gates]\noveral_min = 0.9\nfidelity_min = 7\n")
     done = subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True,
                           text=True)  # fmt: skip
     assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
     assert "Did you mean 'overall_min'?" in done.stderr
+    assert "fidelity_min must be a number between 0 and 1" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_an_unwritable_report_path_exits_2_before_any_work(demo, tmp_path, capsys):
+    args = report(demo, tmp_path, None)
+    args[args.index("--json") + 1] = str(tmp_path / "no such folder" / "out.json")
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write") and "does not exist" in err
+    assert "[" not in err  # no progress line: nothing was computed
+
+
+def _stored_review(demo: Path, db: Path):
+    """The demo assessed as the app does (same file hashes), its items in a review database."""
+    from components.review_items import identity, items_for
+    from metrics import io, suite
+    from review import Store
+
+    files = {r: demo / f"student_placements_{r}.csv" for r in ("real", "synthetic", "holdout")}
+    frames = {r: io.read_table(p) for r, p in files.items()}
+    inputs = {r: suite.InputInfo(r, p.name, len(frames[r]), frames[r].shape[1],
+                                 io.file_sha256(p)) for r, p in files.items()}  # fmt: skip
+    a = suite.assess(frames["real"], frames["synthetic"], frames["holdout"], inputs=inputs)
+    store = Store(f"sqlite+pysqlite:///{db}")
+    ident = identity(a)
+    run = store.get_or_create_run(ident.inputs, ident.names, ident.tool_version, ident.settings,
+                                  ident.scores)  # fmt: skip
+    return store, store.add_items(run.id, items_for(a, frames["synthetic"]))
+
+
+REVIEW_GATES_ONLY = """
+[gates]
+overall_min = false
+privacy_min = false
+max_exact_copy_rate = false
+"""
+
+
+@pytest.mark.slow
+def test_review_db_counts_the_analysts_decisions(demo, tmp_path, capsys):
+    db = tmp_path / "review.db"
+    store, items = _stored_review(demo, db)
+    high = [i for i in items if i.severity == "high" and i.row is None]
+    assert len(high) == 4
+    args = report(demo, tmp_path, REVIEW_GATES_ONLY, "--review-db", str(db))
+
+    assert cli.main(args) == 1  # nothing decided yet: the four high findings are open
+    assert "FAIL Open high-severity findings: 4 high-severity findings" in capsys.readouterr().err
+
+    for i in high[1:]:
+        store.decide(i.id, "accepted", "Ana", expected_version=i.version)
+    store.decide(high[0].id, "rejected", "Ana", expected_version=high[0].version)
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err
+    assert "review: decisions from review run" in err
+    assert "PASS Open high-severity findings" in err
+    assert "FAIL Rejected findings: 1 finding was rejected" in err
+
+    store.decide(high[0].id, "waived", "Ana", reason="known", expected_version=2)
+    store.close()
+    assert cli.main(args) == 0
+    gates = json.loads((tmp_path / "out.json").read_text())["review"]["gates"]
+    assert all(g["passed"] for g in gates)
+
+
+def test_review_db_problems_are_one_line(demo, tmp_path, capsys):
+    missing = report(demo, tmp_path, REVIEW_GATES_ONLY, "--review-db", str(tmp_path / "nope.db"))
+    assert cli.main(missing) == 2
+    assert "review database not found" in capsys.readouterr().err
+    assert cli.main(report(demo, tmp_path, None, "--review-db", "x.db")) == 2
+    assert "--review-db only counts with --policy" in capsys.readouterr().err

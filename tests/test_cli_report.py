@@ -81,6 +81,8 @@ def test_html_report_is_written_and_self_contained(demo_report):
     # plotly.js is inlined: no script or stylesheet is loaded from anywhere else.
     assert "<script src=" not in page and "<link " not in page
     assert page.count("<script>") >= 2
+    # Every column's distribution is drawn, not just the score bars.
+    assert page.count('class="fig"') >= 10
 
 
 @pytest.mark.parametrize(
@@ -91,6 +93,8 @@ def test_html_report_is_written_and_self_contained(demo_report):
         (["report", "--synthetic", "x.csv", "--json", "o.json"],
          "the following arguments are required: --real"),
         (["nonsense"], "invalid choice"),
+        (["report", "--real", "r.csv", "--synthetic", "s.csv", "--json", "o.json", "--skip",
+          "nonsense"], "--skip 'nonsense' is not a metric; choose from column_shapes"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args, expected, capsys):
@@ -109,6 +113,32 @@ def test_bad_files_exit_2_with_the_readers_message(tmp_path, capsys, demo):
     err = capsys.readouterr().err
     assert "synthetic.csv" in err and "Traceback" not in err
     assert not (tmp_path / "o.json").exists()
+
+
+BAD_FILES = {
+    "empty.csv": (b"", "is empty"),
+    "header_only.csv": (b"a,b,c\n", "no data rows"),
+    "ragged.csv": (b"a,b\n1,2\n3,4,5\n", "line 3"),
+    "duplicate_names.csv": (b"a,a\n1,2\n", "'a'"),
+    "blank_name.csv": (b"a,,c\n1,2,3\n", "column 2"),
+    "quote.csv": (b'a,b\n1,"open\n2,3\n', "quote"),
+    "bad.jsonl": (b'{"a": 1}\n{"a": \n', "line 2"),
+    "fake.parquet": (b"not parquet at all", "fake.parquet"),
+    "fake.xlsx": (b"not a workbook", "fake.xlsx"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_each_bad_file_is_one_line_and_exit_2(name, tmp_path, capsys, demo):
+    data, expected = BAD_FILES[name]
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    code = cli.main(["report", "--real", str(demo / "student_placements_real.csv"),
+                     "--synthetic", str(bad), "--json", str(tmp_path / "o.json"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert expected.lower() in err.lower(), err
 
 
 def test_unknown_target_and_no_shared_columns_exit_2(tmp_path, capsys):

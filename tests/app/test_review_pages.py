@@ -239,7 +239,7 @@ def test_approval_under_an_edited_policy_is_stored_and_supersedes(db):
     sign(at, "Reject", "First look: not yet.")
     at.text_area(key=W + "policy_text").input(LENIENT_POLICY).run()
     no_exceptions(at)
-    assert "All 5 gates pass" in texts(at)
+    assert "All 6 gates pass" in texts(at)
 
     sign(at, "Approve", "Fit for training with privacy checked by hand.")
     first, second = db.sign_offs(run)
@@ -249,6 +249,28 @@ def test_approval_under_an_edited_policy_is_stored_and_supersedes(db):
     assert "APPROVED" in texts(at)
     history = at.dataframe[-1].value
     assert list(history["Decision"]) == ["rejected", "approved"]
+
+
+def test_a_rejected_finding_blocks_approval_until_the_decision_changes(db):
+    at = open_review()
+    run = db.runs()[0].id
+    first, *others = [i for i in db.items(run, severity="high", status="open") if i.row is None]
+    db.decide(first.id, "rejected", "Ana", expected_version=first.version)
+    for item in others:
+        db.decide(item.id, "accepted", "Ana", expected_version=item.version)
+    sign_off_page(at)
+    at.text_area(key=W + "policy_text").input(LENIENT_POLICY).run()
+    no_exceptions(at)
+    body = texts(at)
+    assert "**Rejected findings: failed.** 1 finding was rejected by a reviewer" in body
+    assert "**1 rejected finding**" in body and first.message[:40] in body
+    sign(at, "Approve", "Ship it.")
+    assert "Cannot approve while gates block it" in "\n".join(e.value for e in at.error)
+    assert db.sign_offs(run) == []
+
+    db.decide(first.id, "waived", "Ana", reason="known and harmless", expected_version=2)
+    at.run()
+    assert "All 6 gates pass" in texts(at)
 
 
 def test_a_broken_policy_is_a_message_not_a_traceback(db):

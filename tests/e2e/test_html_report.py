@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 HOSTILE = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'
+# Inside a <script> block, "<!--<script>" makes the HTML parser wait for a second "</script>".
+COMMENT = "<!--<script>visits"
 
 
 def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -28,11 +30,11 @@ def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     real = pd.DataFrame({
         HOSTILE: rng.normal(50, 10, n).round(1),
         "city": rng.choice(["Lyon", "Nice", IMG], n),
-        "visits": rng.integers(0, 20, n),
+        COMMENT: rng.integers(0, 20, n),
     })  # fmt: skip
     synthetic = real.sample(frac=1.0, random_state=1).reset_index(drop=True)
     synthetic[HOSTILE] = synthetic[HOSTILE] * 1.4 + 10  # a drift to find
-    synthetic.loc[:4, "visits"] = -5  # impossible values: flagged rows
+    synthetic.loc[:4, COMMENT] = -5  # impossible values: flagged rows
     return real, synthetic
 
 
@@ -84,4 +86,7 @@ def test_report_opens_offline_without_errors_and_shows_hostile_names_as_text(bro
     # Every <script> on the page is one SynthLens wrote: plotly and the figure data.
     assert page.locator("script").count() == 2
     assert page.locator(".fig").count() >= 2
+    # Every chart drew, including the one of the column named like a comment opener.
+    assert page.locator(".fig .main-svg").count() >= page.locator(".fig").count()
+    assert COMMENT in body
     context.close()

@@ -147,6 +147,16 @@ def test_optional_scores_can_be_required_and_missing_extras_are_reported():
     assert gates["max_exact_copy_rate"].passed is None and gates["max_exact_copy_rate"].blocking
 
 
+def test_rejected_findings_fail_their_gate_and_a_missing_count_is_zero():
+    ok = by_name(evaluate(default_policy(), GOOD, 0, {"exact_copy_rate": 0.0}))
+    assert ok["max_rejected_findings"].passed and ok["max_rejected_findings"].value == 0
+    assert ok["max_rejected_findings"].message == "No findings were rejected."
+    extra = {"exact_copy_rate": 0.0, "rejected_findings": 2}
+    gate = by_name(evaluate(default_policy(), GOOD, 0, extra))["max_rejected_findings"]
+    assert gate.passed is False and gate.blocking
+    assert gate.message.startswith("2 findings were rejected by a reviewer; at most 0 may be: fix")
+
+
 def test_open_high_limit_can_allow_some():
     policy = load_policy("[gates]\nmax_open_high_findings = 2\n")
     gate = by_name(evaluate(policy, GOOD, 2, {"exact_copy_rate": 0.0}))["max_open_high_findings"]

@@ -129,6 +129,34 @@ def test_new_synthetic_file_carries_over_decisions_for_identical_findings(store,
     assert store.item(c.id).status == "open"
 
 
+def test_a_finding_that_got_worse_is_reopened_with_the_earlier_decision_shown(store, make_run):
+    def scored(key: str, score: float, severity: str = "high") -> ItemIn:
+        return finding(key, severity, evidence={"source": "finding", "score": score})
+
+    old = make_run(synthetic="v1.csv")
+    items = store.add_items(old.id, [scored("exact_copies|privacy|", 0.8),
+                                     scored("marginal|ks|age", 0.70, "medium"),
+                                     scored("pair|c|a,b", 0.60, "medium")])  # fmt: skip
+    for i in items:
+        store.decide(i.id, "waived", "Ana", reason="public records", expected_version=1)
+
+    new = make_run(synthetic="v2.csv")
+    copies, age, pair = store.add_items(new.id, [
+        scored("exact_copies|privacy|", 0.1),  # far more copies: same key, much lower score
+        scored("marginal|ks|age", 0.69, "medium"),  # within the tolerance: the same finding
+        scored("pair|c|a,b", 0.60, "high"),  # severity went up
+    ])  # fmt: skip
+
+    assert age.status == "waived" and age.carried_from_item_id == items[1].id
+    for reopened, was in ((copies, items[0]), (pair, items[2])):
+        assert (reopened.status, reopened.carried_from_item_id) == ("open", None)
+        earlier = reopened.evidence["earlier_decision"]
+        assert (earlier["status"], earlier["decided_by"], earlier["reason"]) == (
+            "waived", "Ana", "public records")
+        assert earlier["item_id"] == was.id and earlier["severity"] == was.severity
+    assert [e.item_id for e in store.audit(run_id=new.id)] == [age.id]
+
+
 def test_carry_over_comes_from_the_most_recent_run_on_the_same_real_file(store, make_run):
     first = make_run(synthetic="v1.csv")
     [a1] = store.add_items(first.id, [finding("a|m|x")])
