@@ -173,8 +173,10 @@ def joint_view(enc: Encoded, a: str, b: str, max_points: int = 4000, seed: int =
             cat, num = (a, b) if ka not in cont else (b, a)
             _boxes(fig, enc, side, cat, num, color, label, col)
     fig.update_layout(**_LAYOUT, height=420, showlegend=False)
-    fig.update_xaxes(title_text=a)
-    fig.update_yaxes(title_text=b, col=1)
+    # Box plots put the category on x whichever column was named first.
+    x_title, y_title = (a, b) if (ka in cont) == (kb in cont) or ka not in cont else (b, a)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, col=1)
     return fig
 
 

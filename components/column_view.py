@@ -65,3 +65,27 @@ def _column_block(loaded: Loaded, row: pd.Series, findings: list) -> None:
         with chart:
             st.plotly_chart(charts.distribution(loaded.enc, name), width="stretch",
                             key=f"dist_{name}")
+            with st.expander("Statistics side by side"):
+                st.dataframe(stats_table(loaded, name), hide_index=True, width="stretch")
+
+
+def stats_table(loaded: Loaded, name: str) -> pd.DataFrame:
+    """Statistic | Real | Synthetic for one column: summary statistics, then the missing
+    share, coverage and validity scores of the column."""
+    a = loaded.assessment
+    cov = a.result("coverage")
+    summary = cov.extra.get("summary") if cov is not None else None
+    lines = []
+    if summary is not None and not summary.empty:
+        part = summary[summary["column"] == name]
+        lines += [{"Statistic": r.statistic, "Real": r.real_text, "Synthetic": r.synthetic_text}
+                  for r in part.itertuples()]  # fmt: skip
+    for metric, label in (("coverage", "coverage of the real range or categories"),
+                          ("validity", "share of synthetic values that are valid")):  # fmt: skip
+        res = a.result(metric)
+        if res is None or res.details.empty:
+            continue
+        row = res.details[res.details["column"] == name]
+        if not row.empty and pd.notna(row["score"].iloc[0]):
+            lines.append({"Statistic": label, "Real": "", "Synthetic": f"{row['score'].iloc[0]:.1%}"})
+    return pd.DataFrame(lines, columns=["Statistic", "Real", "Synthetic"])

@@ -35,6 +35,9 @@ def load_bytes(role: str, data: bytes, name: str) -> bool:
         frame = io.read_table(data, name)
     except io.InputError as exc:
         errors[role] = str(exc)
+        earlier = state.table(role)
+        if earlier is not None:  # say which file the pages still use, or it looks replaced
+            errors[role] += f" The {role} data in use is still {earlier.name}, loaded earlier."
         st.session_state[_ERRORS] = errors
         return False
     errors.pop(role, None)

@@ -358,8 +358,11 @@ def missing_values(enc: Encoded, options: Options, progress: Progress) -> Metric
     "1 = all of it.",
 )
 def coverage(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
-    """The ``coverage`` metric."""
-    return _result("coverage", *coverage_table(enc))
+    """The ``coverage`` metric; ``extra["summary"]`` holds the summary statistics side by side
+    (:func:`summary_statistics`) for the Columns page and the JSON report."""
+    res = _result("coverage", *coverage_table(enc))
+    res.extra["summary"] = summary_statistics(enc)
+    return res
 
 
 @register(

@@ -161,6 +161,10 @@ def auc_score(y: np.ndarray, proba: np.ndarray) -> float:
     return float((ranks[y != 0].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+SCREEN_BLOCKS = 48  # column blocks shuffled together first when there are more columns
+CELLS_PER_CALL = 4_000_000  # cells per stacked prediction call (32 MB of float64)
+
+
 def permutation_drops(
     predict: Callable[[np.ndarray], np.ndarray],
     X: np.ndarray,
@@ -174,20 +178,48 @@ def permutation_drops(
     ``predict`` maps a matrix to predictions and ``score(y, predictions)`` is higher-is-better.
     The shuffled copies are stacked and predicted together: one call per model instead of one
     per column, which is what costs on small data. At most ``max_rows`` rows are used.
+
+    With more than :data:`SCREEN_BLOCKS` columns, blocks of columns are shuffled together
+    first: a block whose shuffle leaves every prediction exactly as it was holds only columns
+    the model never uses (a tree model on a wide table ignores most), whose drop is exactly 0;
+    only the columns of the other blocks are shuffled one by one.
     """
     if len(y) > max_rows:
         idx = np.sort(rng.choice(len(y), size=max_rows, replace=False))
         X, y = X[idx], y[idx]
     m, p = X.shape
-    base = score(y, predict(X))
+    plain = predict(X)
+    base = score(y, plain)
     drops = np.zeros(p)
-    per_call = max(1, int(4_000_000 // max(1, m * p)))  # cells per stacked block
-    for start in range(0, p, per_call):
-        cols = range(start, min(p, start + per_call))
-        stacked = np.tile(X, (len(cols), 1))
-        for k, j in enumerate(cols):
-            stacked[k * m : (k + 1) * m, j] = X[rng.permutation(m), j]
-        out = predict(stacked)
-        for k, j in enumerate(cols):
-            drops[j] = base - score(y, out[k * m : (k + 1) * m])
+    candidates: list[int] = list(range(p))
+    if p > SCREEN_BLOCKS:
+        blocks = [b.tolist() for b in np.array_split(np.arange(p), SCREEN_BLOCKS)]
+        moved = _shuffled_predictions(predict, X, blocks, rng)
+        candidates = [j for b, out in zip(blocks, moved, strict=True)
+                      if not np.array_equal(out, plain) for j in b]  # fmt: skip
+    singles = _shuffled_predictions(predict, X, [[j] for j in candidates], rng)
+    for j, out in zip(candidates, singles, strict=True):
+        drops[j] = base - score(y, out)
     return drops
+
+
+def _shuffled_predictions(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    groups: list[list[int]],
+    rng: np.random.Generator,
+) -> list[np.ndarray]:
+    """Predictions of ``X`` with each group's columns shuffled (each column on its own), one
+    group at a time, stacked into calls of about CELLS_PER_CALL cells."""
+    m, p = X.shape
+    per_call = max(1, int(CELLS_PER_CALL // max(1, m * p)))
+    outs: list[np.ndarray] = []
+    for start in range(0, len(groups), per_call):
+        chunk = groups[start : start + per_call]
+        stacked = np.tile(X, (len(chunk), 1))
+        for k, cols in enumerate(chunk):
+            for j in cols:
+                stacked[k * m : (k + 1) * m, j] = X[rng.permutation(m), j]
+        out = predict(stacked)
+        outs.extend(out[k * m : (k + 1) * m] for k in range(len(chunk)))
+    return outs

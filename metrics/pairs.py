@@ -75,6 +75,9 @@ GAP_LOW, GAP_MEDIUM, GAP_HIGH = 0.15, 0.25, 0.4  # strength differences behind f
 SDMETRICS_CORRELATION_THRESHOLD = 0.5
 SDMETRICS_ASSOCIATION_THRESHOLD = 0.3
 MAX_PARTNERS_NAMED = 4
+# Pairs grow with the square of the columns: 2,000 columns are 2 million pairs (minutes and a
+# report of hundreds of MB). Beyond this many columns a seeded sample of columns is paired.
+MAX_PAIR_COLUMNS = 120
 
 _COLUMNS = [
     "column_a",
@@ -113,8 +116,27 @@ def _is_constant(values: np.ndarray) -> bool:
     return bool(np.fmin.reduce(values, initial=np.inf) == np.fmax.reduce(values, initial=-np.inf))
 
 
-def _correlations(enc: Encoded, options: Options) -> dict[tuple[str, str], _Pair]:
-    cont = enc.continuous
+def pair_columns(enc: Encoded, seed: int) -> tuple[list[str], str]:
+    """The analysed columns that are paired, in schema order, and a note when they are a
+    sample (empty otherwise)."""
+    cols = list(enc.analysed)
+    if len(cols) <= MAX_PAIR_COLUMNS:
+        return cols, ""
+    keep = np.random.default_rng(seed).choice(len(cols), MAX_PAIR_COLUMNS, replace=False)
+    chosen = [cols[i] for i in sorted(keep)]
+    n = MAX_PAIR_COLUMNS
+    return chosen, (
+        f"Pair trends use a seeded sample of {n} of the {len(cols):,} analysed columns "
+        f"({n * (n - 1) // 2:,} pairs instead of {len(cols) * (len(cols) - 1) // 2:,}), so the "
+        "pair score is an estimate and pairs outside the sample are not checked."
+    )
+
+
+def _correlations(
+    enc: Encoded, options: Options, cols: list[str]
+) -> dict[tuple[str, str], _Pair]:
+    chosen = set(cols)
+    cont = [c for c in enc.continuous if c in chosen]
     if len(cont) < 2:
         return {}
     # sdmetrics' QualityReport always uses Pearson.
@@ -195,15 +217,15 @@ def _side_codes(enc: Encoded, side: Side, compat: bool, continuous: list[str]):
 
 
 def _contingencies(
-    enc: Encoded, options: Options, progress: Progress
+    enc: Encoded, options: Options, progress: Progress, cols: list[str]
 ) -> dict[tuple[str, str], _Pair]:
-    cols = enc.analysed
     cont = set(enc.continuous)
     wanted = [(a, b) for a, b in itertools.combinations(cols, 2) if not (a in cont and b in cont)]
     if not wanted:
         return {}
     compat = options.sdmetrics_compatible
-    mixed = [c for c in enc.continuous if any(c in p for p in wanted)]
+    in_pairs = {c for p in wanted for c in p}
+    mixed = [c for c in enc.continuous if c in in_pairs]
     tables, errors = [], {}
 
     def one_side(side: Side) -> tuple[dict, dict]:
@@ -269,12 +291,13 @@ def pair_trends_table(
     difference between real and synthetic strength that sampling alone can make), error.
     """
     options = options or Options()
+    cols, _ = pair_columns(enc, options.seed)
     progress(0.0, "Pair trends: correlations")
-    pairs = _correlations(enc, options)
+    pairs = _correlations(enc, options, cols)
     progress(0.4, "Pair trends: contingency tables")
-    pairs.update(_contingencies(enc, options, progress))
+    pairs.update(_contingencies(enc, options, progress, cols))
     rows = []
-    for a, b in itertools.combinations(enc.analysed, 2):
+    for a, b in itertools.combinations(cols, 2):
         pair = pairs[(a, b)]
         if not options.sdmetrics_compatible:
             pair.weight = synthlens_weight(pair)
@@ -410,5 +433,6 @@ def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricRes
             "mode": "sdmetrics_compatible" if options.sdmetrics_compatible else "synthlens",
             "correlation": options.correlation,
             "pairs_counted": int((table["weight"] > 0).sum()) if not table.empty else 0,
+            "sample_note": pair_columns(enc, options.seed)[1],
         },
     )

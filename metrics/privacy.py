@@ -165,6 +165,13 @@ def _merge_top2(a: Neighbours, b: Neighbours) -> Neighbours:
     return Neighbours(np.take_along_axis(idx, order, 1), np.take_along_axis(dist, order, 1))
 
 
+def _median(values: np.ndarray) -> float:
+    """Median of the finite values; NaN without numpy's all-NaN warning (e.g. no second
+    neighbour when the real data has one row)."""
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
+
+
 def _pct(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
 
@@ -269,7 +276,7 @@ def compute_privacy(
     nndr = np.full(n_syn, np.nan)
     nndr[s_rows] = _ratio(top)
     out.update(dcr_synthetic=d_train, closest_real=closest, closest_distance=closest_d, nndr=nndr)
-    out["nndr_median"] = float(np.nanmedian(nndr[s_rows]))
+    out["nndr_median"] = _median(nndr[s_rows])
     return _finish(out, d_hold, s_rows, n_syn)
 
 
@@ -321,7 +328,7 @@ def _search(
     expected = n_t / (n_t + n_h)
     out.update(
         dcr_holdout=hold_nb.distance[:, 0],
-        holdout_nndr_median=float(np.nanmedian(_ratio(hold_nb))),
+        holdout_nndr_median=_median(_ratio(hold_nb)),
         holdout_copy_rate=float(hold_copy.mean()),
         near_copy_threshold=float(np.percentile(hold_nb.distance[:, 0], NEAR_COPY_PERCENTILE)),
         dcr_share=share,

@@ -60,7 +60,35 @@ def _rows(res: MetricResult | None, keep: list[str]) -> list[dict[str, Any]]:
 
 
 def _columns(a: Assessment) -> list[dict[str, Any]]:
-    return _rows(a.result("column_shapes"), ["column", "kind", "metric", "score", "error"])
+    """Per column: its shape score, missing shares, coverage and validity (where computed)."""
+    rows = _rows(a.result("column_shapes"), ["column", "kind", "metric", "score", "error"])
+    extra: dict[str, dict[str, Any]] = {}
+    for name, keep in (("missing_values", {"real": "missing_real",
+                                           "synthetic": "missing_synthetic"}),
+                       ("coverage", {"score": "coverage"}),
+                       ("validity", {"score": "validity"})):  # fmt: skip
+        for row in _rows(a.result(name), ["column", *keep]):
+            extra.setdefault(row["column"], {}).update({keep[k]: row[k] for k in keep})
+    return [row | extra.get(row["column"], {}) for row in rows]
+
+
+def _summary(a: Assessment) -> list[dict[str, Any]]:
+    """Summary statistics side by side, as the Columns page shows them."""
+    res = a.result("coverage")
+    table = res.extra.get("summary") if res is not None else None
+    if table is None or table.empty:
+        return []
+    keep = ["column", "statistic", "real", "synthetic", "real_text", "synthetic_text"]
+    return table[keep].to_dict(orient="records")
+
+
+def _properties(a: Assessment) -> dict[str, Any]:
+    """The two QualityReport properties; in compatible mode they equal sdmetrics' scores."""
+    out = {}
+    for name in ("column_shapes", "pair_trends"):
+        res = a.result(name)
+        out[name] = res.score if res is not None else None
+    return out
 
 
 def _pairs(a: Assessment) -> list[dict[str, Any]]:
@@ -102,6 +130,7 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
         "format_version": FORMAT_VERSION,
         "tool": {"name": "SynthLens", "version": a.version},
         "scores": dict(a.scores),
+        "properties": _properties(a),
         "inputs": {
             role: {"name": i.name, "rows": i.rows, "columns": i.columns, "sha256": i.sha256}
             for role, i in a.inputs.items()
@@ -121,6 +150,7 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
         },
         "columns": _columns(a),
         "pairs": _pairs(a),
+        "summary": _summary(a),
         "findings": [finding_json(f) for f in a.findings],
         "detection": _detection(a),
         "flags": _section(a, "row_flags", "metrics.flags", "flags_json") or [],

@@ -11,5 +11,8 @@ st.caption(
     "does: the same correlation for two numbers, the same contingency table otherwise. "
     "1 means the same relation."
 )
+res = loaded.assessment.result("pair_trends")
+if res is not None and res.extra.get("sample_note"):
+    st.info(res.extra["sample_note"], icon=":material/info:")
 pair_view.heatmaps(loaded)
 pair_view.worst_pairs_and_detail(loaded)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import cli
+from tests.bad_inputs import BAD_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +51,12 @@ def test_json_report_has_every_documented_section(demo_report, demo):
     assert {"real", "synthetic", "holdout"} <= set(r["inputs"])
     col = r["columns"][0]
     assert set(col) >= {"column", "kind", "metric", "score"}
+    salary = next(c for c in r["columns"] if c["column"] == "salary")
+    assert salary["validity"] < 1 == salary["coverage"]  # three planted salaries of -25,000
+    assert set(salary) >= {"missing_real", "missing_synthetic", "coverage", "validity"}
+    assert set(r["properties"]) == {"column_shapes", "pair_trends"}
+    stats = {(s["column"], s["statistic"]): s for s in r["summary"]}
+    assert stats[("salary", "min")]["synthetic"] == -25000.0
     assert {c["column"] for c in r["columns"]} >= {"salary", "gender", "start_date"}
     pair = r["pairs"][0]
     assert len(pair["columns"]) == 2 and {"metric", "score", "real", "synthetic"} <= set(pair)
@@ -115,17 +122,6 @@ def test_bad_files_exit_2_with_the_readers_message(tmp_path, capsys, demo):
     assert not (tmp_path / "o.json").exists()
 
 
-BAD_FILES = {
-    "empty.csv": (b"", "is empty"),
-    "header_only.csv": (b"a,b,c\n", "no data rows"),
-    "ragged.csv": (b"a,b\n1,2\n3,4,5\n", "line 3"),
-    "duplicate_names.csv": (b"a,a\n1,2\n", "'a'"),
-    "blank_name.csv": (b"a,,c\n1,2,3\n", "column 2"),
-    "quote.csv": (b'a,b\n1,"open\n2,3\n', "quote"),
-    "bad.jsonl": (b'{"a": 1}\n{"a": \n', "line 2"),
-    "fake.parquet": (b"not parquet at all", "fake.parquet"),
-    "fake.xlsx": (b"not a workbook", "fake.xlsx"),
-}
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.app.conftest import no_exceptions, schema_table, texts
+from tests.bad_inputs import BAD_FILES
 
 REAL_CSV = b"age,city,joined,member\n34,Paris,2021-01-04,yes\n51,Lyon,2020-11-30,no\n" + b"".join(
     f"{20 + i % 40},{['Paris', 'Lyon', 'Nice'][i % 3]},2021-02-{1 + i % 27:02d},{['yes', 'no'][i % 2]}\n".encode()
@@ -53,6 +56,28 @@ def test_bad_file_gets_a_message_not_a_traceback(app):
     no_exceptions(app)
     assert app.error, "a bad file must produce a visible error"
     assert "real.csv" in app.error[0].value
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_each_bad_upload_is_a_message(app, name):
+    data, expected = BAD_FILES[name]
+    app.get("file_uploader")[1].set_value((name, data, "application/octet-stream"))
+    app.run()
+    no_exceptions(app)
+    message = "\n".join(e.value for e in app.error)
+    assert name in message and expected.lower() in message.lower(), message
+
+
+def test_a_bad_file_after_a_good_one_says_which_file_is_still_used(app):
+    uploader = app.get("file_uploader")[0]
+    uploader.set_value(("real.csv", REAL_CSV, "text/csv"))
+    app.run()
+    app.get("file_uploader")[0].set_value(("broken.csv", b"a,b\n1,2\n3,4,5\n", "text/csv"))
+    app.run()
+    no_exceptions(app)
+    message = "\n".join(e.value for e in app.error)
+    assert "broken.csv" in message
+    assert "The real data in use is still real.csv, loaded earlier." in message
 
 
 def test_schema_page_without_data_says_what_to_do(app):

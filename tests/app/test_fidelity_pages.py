@@ -36,6 +36,11 @@ def test_columns_puts_the_drifted_column_first_and_searches(demo_app):
     demo_app.text_input[0].input("salary").run()
     no_exceptions(demo_app)
     assert len(demo_app.get("plotly_chart")) == 1
+    # Statistics side by side, with the planted negative salaries in plain sight.
+    [stats] = [d.value for d in demo_app.dataframe if "Statistic" in d.value.columns]
+    stats = stats.set_index("Statistic")
+    assert stats.loc["min", "Synthetic"] == "-25,000" and stats.loc["min", "Real"] != "-25,000"
+    assert stats.loc["share of synthetic values that are valid", "Synthetic"].endswith("%")
     demo_app.text_input[0].input("no such column").run()
     assert "No column name contains" in texts(demo_app)
 

@@ -231,3 +231,23 @@ def test_student_placements_demo() -> None:
     assert res.extra["n_per_side"] == min(len(real), len(syn))
     assert "student_id" not in res.extra["importances"]
     assert res.details["values"].str.len().gt(0).all()
+
+
+def test_permutation_screen_is_exact_on_a_wide_table_the_model_mostly_ignores():
+    from metrics import features
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 400))
+    y = (X[:, 7] + X[:, 250] > 0).astype(int)
+    calls = []
+
+    def predict(m):
+        calls.append(len(m))
+        return 1 / (1 + np.exp(-(m[:, 7] + m[:, 250])))
+
+    drops = features.permutation_drops(predict, X, y, features.auc_score, rng)
+    assert set(np.flatnonzero(drops)) == {7, 250}
+    assert (drops[[7, 250]] > 0.2).all()
+    # Rows predicted: the plain rows, one copy per block (48), and one copy per column of the
+    # two blocks that moved (9 + 8), instead of one copy per column (400).
+    assert sum(calls) == 300 * (1 + 48 + 9 + 8)

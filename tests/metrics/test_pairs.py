@@ -13,6 +13,7 @@ from scipy.stats import pearsonr, spearmanr
 from scipy.stats.contingency import association
 
 from bench.synth_table import make_pair, schema_of
+from metrics import pairs as pairs_module
 from metrics.encode import encode
 from metrics.pair_stats import (
     collapse_rare,
@@ -269,3 +270,25 @@ def test_fast_encoding_helpers_equal_numpy_and_pandas():
     codes, uniques = factorize(pd.Series(labels))
     ref_codes, ref_uniques = pd.factorize(pd.Series(labels))
     assert np.array_equal(codes, ref_codes) and list(uniques) == list(ref_uniques)
+
+
+def test_wide_tables_pair_a_stated_seeded_sample_of_columns():
+    rng = np.random.default_rng(0)
+    n_cols = 130
+    real = pd.DataFrame({f"c{i}": rng.normal(size=60) for i in range(n_cols)})
+    syn = pd.DataFrame({f"c{i}": rng.normal(size=60) for i in range(n_cols)})
+    from metrics.schema import infer
+
+    enc = encode(real, syn, infer(real, syn))
+    res = pair_trends(enc, Options(seed=3), no_progress)
+    k = pairs_module.MAX_PAIR_COLUMNS
+    assert len(res.details) == k * (k - 1) // 2
+    used = set(res.details["column_a"]) | set(res.details["column_b"])
+    assert len(used) == k
+    assert f"a seeded sample of {k} of the {n_cols:,} analysed columns" in res.extra["sample_note"]
+    again = pair_trends(enc, Options(seed=3), no_progress)
+    pd.testing.assert_frame_equal(res.details, again.details)
+    # Narrow tables pair every column and say nothing.
+    small = encode(real.iloc[:, :10], syn.iloc[:, :10], infer(real.iloc[:, :10], syn.iloc[:, :10]))
+    narrow = pair_trends(small, Options(), no_progress)
+    assert len(narrow.details) == 45 and narrow.extra["sample_note"] == ""

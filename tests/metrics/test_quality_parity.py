@@ -57,6 +57,14 @@ def test_parity_on_the_sdmetrics_demo():
         ]
     )
     ours = _assert_parity(real, syn, schema, meta)
+    # The JSON report's properties are the same numbers.
+    from metrics import report, suite
+
+    fast = Options(sdmetrics_compatible=True,
+                   skip=frozenset({"detection", "privacy", "utility", "row_flags"}))  # fmt: skip
+    props = report.to_dict(suite.run(encode(real, syn, schema), fast))["properties"]
+    assert props["column_shapes"] == pytest.approx(ours["Column Shapes"], abs=1e-12)
+    assert props["pair_trends"] == pytest.approx(ours["Column Pair Trends"], abs=1e-12)
     # SynthLens' own definitions give a different pair score on the same data.
     assert quality_report(encode(real, syn, schema))["Column Pair Trends"] != pytest.approx(
         ours["Column Pair Trends"], abs=1e-3
