@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "database (a SQLAlchemy URL or a SQLite file) for the same input files; "
                      "without it every high-severity finding counts as open")
     rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--correlation", choices=["pearson", "spearman"], default="pearson",
+                     help="correlation for pairs of numbers (sdmetrics-compatible: pearson)")
     rep.add_argument("--sdmetrics-compatible", action="store_true",
                      help="score exactly as sdmetrics' QualityReport does")
     rep.add_argument("--skip", action="append", default=[],
@@ -139,6 +141,7 @@ def cmd_report(args) -> int:
         if df is not None
     }
     options = Options(seed=args.seed, sdmetrics_compatible=args.sdmetrics_compatible,
+                      correlation=args.correlation,
                       target=args.target, skip=frozenset(args.skip))
     from metrics.encode import encode
 

@@ -68,7 +68,9 @@ def _key(schema: Schema, options: Options) -> str:
 def current_options() -> Options:
     # The target only changes the utility result; it is applied separately (see ``current``)
     # so choosing another target does not re-run every other metric.
-    return Options()
+    chosen = state.scoring()
+    return Options(correlation=chosen["correlation"],
+                   sdmetrics_compatible=chosen["sdmetrics_compatible"])  # fmt: skip
 
 
 def _inputs() -> dict[str, InputInfo]:

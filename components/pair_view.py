@@ -32,6 +32,13 @@ def heatmaps(loaded: Loaded) -> None:
         return
     names = [c for c in loaded.enc.continuous if c in set(corr["column_a"]) | set(corr["column_b"])]
     st.subheader("Correlations")
+    res = loaded.assessment.result("pair_trends")
+    mode = res.extra.get("mode") if res is not None else None
+    kind = "Pearson" if mode == "sdmetrics_compatible" else (
+        res.extra.get("correlation", "pearson").capitalize() if res is not None else "Pearson")
+    st.caption(f"{kind} correlation" + (", scored as sdmetrics does" if mode ==
+               "sdmetrics_compatible" else "") + ". Change it under Scoring settings in the "
+               "sidebar.")  # fmt: skip
     st.plotly_chart(
         charts.correlation_heatmaps(_matrix(corr, "real", names), _matrix(corr, "synthetic", names)),
         width="stretch", key="corr_heatmaps",

@@ -21,3 +21,20 @@ def draw() -> None:
             if t is None:
                 continue
             st.markdown(f"**{state.ROLE_LABELS[role]}**  \n`{t.name}`  \n{t.shape_text}")
+        _scoring()
+
+
+def _scoring() -> None:
+    """The scoring settings: changing one re-runs the assessment (cached per setting)."""
+    corr, compat = state.scoring_widgets()
+    with st.expander("Scoring settings"):
+        st.radio("Correlation for number pairs", ["pearson", "spearman"], key=corr,
+                 format_func=str.capitalize, on_change=state.scoring_chosen,
+                 help="Pearson measures straight-line relations; Spearman any steady rise or "
+                 "fall (rank correlation), less swayed by outliers. sdmetrics-compatible "
+                 "scoring always uses Pearson.")  # fmt: skip
+        st.toggle("Score as sdmetrics does", key=compat, on_change=state.scoring_chosen,
+                  help="Column shapes and pair trends exactly as sdmetrics' QualityReport "
+                  "computes them (its pair definitions, without its subsampling), to compare "
+                  "with numbers from SDV tooling. Off: SynthLens' definitions (bins fitted "
+                  "on the real data, bias-corrected association).")  # fmt: skip

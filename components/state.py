@@ -22,6 +22,7 @@ _SCHEMA = "synthlens.schema"
 _TARGET = "synthlens.target"
 _REVIEWER = "synthlens.reviewer"
 _SOURCE = "synthlens.source"
+_SCORING = "synthlens.scoring"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,28 @@ def target_widget(shown: str | None) -> str:
     key = widget_key("utility_target")
     st.session_state[key] = shown
     return key
+
+
+def scoring() -> dict:
+    """How fidelity is scored: ``correlation`` ("pearson"/"spearman") and
+    ``sdmetrics_compatible`` (score exactly as sdmetrics' QualityReport does)."""
+    return st.session_state.get(_SCORING, {"correlation": "pearson", "sdmetrics_compatible": False})
+
+
+def scoring_widgets() -> tuple[str, str]:
+    """Keys of the sidebar's two scoring widgets, preset to the settings in force."""
+    keys = widget_key("correlation"), widget_key("sdmetrics_compatible")
+    now = scoring()
+    st.session_state[keys[0]] = now["correlation"]
+    st.session_state[keys[1]] = now["sdmetrics_compatible"]
+    return keys
+
+
+def scoring_chosen() -> None:
+    st.session_state[_SCORING] = {
+        "correlation": st.session_state.get(widget_key("correlation"), "pearson"),
+        "sdmetrics_compatible": bool(st.session_state.get(widget_key("sdmetrics_compatible"))),
+    }
 
 
 def target_chosen() -> None:

@@ -166,7 +166,7 @@ def _category_coverage(enc: Encoded, col: str) -> tuple[dict, Finding | None]:
     chance = float((share * (1 - share) ** int(cs.sum())).sum()) if cs.sum() else 1.0
     sev = _severity(row["uncovered_share"], UNCOVERED_SHARES)
     if not sev or row["uncovered_share"] <= 2 * chance:
-        return row, None
+        return row, _scarce_categories(col, levels, share, cs)
     order = np.flatnonzero(missed)[np.argsort(-cr[missed], kind="stable")]
     named = ", ".join(f"'{levels[i]}'" for i in order[:MAX_NAMED])
     count = int(missed.sum())
@@ -186,6 +186,39 @@ def _category_coverage(enc: Encoded, col: str) -> tuple[dict, Finding | None]:
             f"{col}: {what} in the synthetic data ({fmt_share(row['uncovered_share'])} "
             f"of real rows){example}."
         ),
+    )
+
+
+SCARCE_RATIO = 0.25  # a category generated at under a quarter of its real share is scarce
+SCARCE_MIN_EXPECTED = 10  # synthetic rows the real share predicts, so chance cannot explain it
+
+
+def _scarce_categories(
+    col: str, levels: list[str], share: np.ndarray, syn_counts: np.ndarray
+) -> Finding | None:
+    """A finding for real categories the synthetic data generates far too rarely (but not
+    never: that is ``missing_category``), e.g. 0.5 % of synthetic rows against 5.6 % of real."""
+    n_syn = int(syn_counts.sum())
+    if n_syn == 0:
+        return None
+    expected = share * n_syn
+    scarce = (syn_counts > 0) & (expected >= SCARCE_MIN_EXPECTED) & (
+        syn_counts < SCARCE_RATIO * expected
+    )
+    lost = float((share[scarce] - syn_counts[scarce] / n_syn).sum())
+    sev = _severity(lost, UNCOVERED_SHARES)
+    if not scarce.any() or not sev:
+        return None
+    order = np.flatnonzero(scarce)[np.argsort(-share[scarce], kind="stable")]
+    parts = [f"'{levels[i]}' {fmt_share(syn_counts[i] / n_syn)} of synthetic rows against "
+             f"{fmt_share(share[i])} of real rows" for i in order[:MAX_NAMED]]  # fmt: skip
+    return Finding(
+        kind="scarce_category",
+        severity=sev,
+        columns=(col,),
+        metric="coverage",
+        score=float(1 - lost),
+        message=f"{col}: categories generated far too rarely: {'; '.join(parts)}.",
     )
 
 

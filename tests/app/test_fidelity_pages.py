@@ -65,3 +65,21 @@ def test_results_pages_without_data_say_what_to_do(app):
         app.switch_page(page).run()
         no_exceptions(app)
         assert "Load a real and a synthetic table first" in texts(app)
+
+
+def test_scoring_settings_rescore_the_pair(demo_app):
+    # AppTest drops the sidebar's elements once st.navigation has run, so the settings are set
+    # the way the sidebar's on_change callback sets them (the widgets: see the browser test).
+    demo_app.switch_page("pages/overview.py").run()
+    fidelity = {m.label: m.value for m in demo_app.metric}["Fidelity"]
+    demo_app.session_state["synthlens.scoring"] = {"correlation": "pearson",
+                                                   "sdmetrics_compatible": True}  # fmt: skip
+    demo_app.run()
+    no_exceptions(demo_app)
+    # sdmetrics' definitions score the demo's pair trends lower (0.854 overall fidelity).
+    assert {m.label: m.value for m in demo_app.metric}["Fidelity"] == "0.85" != fidelity
+    demo_app.session_state["synthlens.scoring"] = {"correlation": "spearman",
+                                                   "sdmetrics_compatible": False}  # fmt: skip
+    demo_app.switch_page("pages/pairs.py").run()
+    no_exceptions(demo_app)
+    assert "Spearman" in texts(demo_app)

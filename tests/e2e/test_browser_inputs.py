@@ -52,6 +52,14 @@ def test_upload_two_csv_files_and_see_the_schema(page, tmp_path):
     assert_no_exception(page)
     shot(page, "pairs")
 
+    # The sidebar's scoring settings re-score the pair and say so on the page.
+    page.get_by_text("Pearson correlation. Change it").wait_for()
+    page.get_by_test_id("stExpander").get_by_text("Scoring settings").click()
+    page.get_by_text("Spearman", exact=True).click()
+    wait_idle(page)
+    page.get_by_text("Spearman correlation. Change it").wait_for()
+    assert_no_exception(page)
+
     for link in page.locator("[data-testid=stSidebarNav] a").all():
         link.click()
         wait_idle(page)

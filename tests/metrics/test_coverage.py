@@ -141,6 +141,20 @@ def test_a_collapsed_category_is_the_first_finding():
     assert top.kind == "missing_category" and "'plus' never appears" in top.message
 
 
+def test_a_category_generated_far_too_rarely_is_named():
+    real, syn, schema = make_pair(4000, seed=44, imperfect=False)
+    plus = syn.index[syn["plan"] == "plus"]
+    # Keep a tenth of the synthetic 'plus' rows: rare, but not gone.
+    syn.loc[plus[len(plus) // 10 :], "plan"] = "basic"
+    found = [f for f in coverage_table(encode(real, syn, schema))[1] if f.columns == ("plan",)]
+    assert [f.kind for f in found] == ["scarce_category"]
+    assert found[0].severity == "high"  # 22% of the real rows lost their category
+    assert found[0].message == (
+        "plan: categories generated far too rarely: 'plus' 2.5% of synthetic rows against 25% "
+        "of real rows."
+    )
+
+
 def test_a_missing_rate_gap_is_found():
     real, syn, schema = make_pair(4000, seed=42, imperfect=False)
     syn.loc[syn.index[: len(syn) // 4], "score"] = np.nan

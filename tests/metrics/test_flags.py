@@ -124,6 +124,19 @@ def test_near_copies_are_flagged(sets):
     assert res.extra["near_copy_threshold"] > 0
 
 
+def test_a_capped_distance_search_says_near_copies_were_sampled(sets, monkeypatch):
+    from metrics import privacy
+
+    real, holdout, synthetic = sets
+    monkeypatch.setattr(privacy, "MAX_SEARCH_ROWS", 500)
+    res = flag_rows(encode(real, synthetic, SCHEMA, holdout), Options())
+    assert f"Near copies are checked on a seeded sample of 500 of {N:,} synthetic rows" in " ".join(
+        res.extra["notes"]
+    )
+    full = flag_rows(encode(real, synthetic.iloc[:400], SCHEMA, holdout), Options())
+    assert not [n for n in full.extra["notes"] if n.startswith("Near copies")]
+
+
 def test_anomalous_combinations_within_the_ranges_are_flagged(sets):
     real, holdout, synthetic = sets
     rows = np.arange(0, N, 100)  # 20 rows
