@@ -37,20 +37,36 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--holdout", help="real rows the generator never saw (optional)")
     rep.add_argument("--metadata", help="SDV metadata JSON with each column's sdtype")
     rep.add_argument("--target", help="column to predict for the utility check")
-    rep.add_argument("--json", dest="json_out", required=True, help="where to write the JSON report")
+    rep.add_argument(
+        "--json", dest="json_out", required=True, help="where to write the JSON report"
+    )
     rep.add_argument("--html", dest="html_out", help="where to write the HTML report")
     rep.add_argument("--policy", help="policy TOML: gates that decide the exit code")
-    rep.add_argument("--review-db", metavar="URL_OR_FILE",
-                     help="with --policy: count the decisions analysts stored in this review "
-                     "database (a SQLAlchemy URL or a SQLite file) for the same input files; "
-                     "without it every high-severity finding counts as open")
+    rep.add_argument(
+        "--review-db",
+        metavar="URL_OR_FILE",
+        help="with --policy: count the decisions analysts stored in this review "
+        "database (a SQLAlchemy URL or a SQLite file) for the same input files; "
+        "without it every high-severity finding counts as open",
+    )
     rep.add_argument("--seed", type=int, default=0)
-    rep.add_argument("--correlation", choices=["pearson", "spearman"], default="pearson",
-                     help="correlation for pairs of numbers (sdmetrics-compatible: pearson)")
-    rep.add_argument("--sdmetrics-compatible", action="store_true",
-                     help="score exactly as sdmetrics' QualityReport does")
-    rep.add_argument("--skip", action="append", default=[],
-                     help="metric to skip (repeatable), e.g. --skip detection")
+    rep.add_argument(
+        "--correlation",
+        choices=["pearson", "spearman"],
+        default="pearson",
+        help="correlation for pairs of numbers (sdmetrics-compatible: pearson)",
+    )
+    rep.add_argument(
+        "--sdmetrics-compatible",
+        action="store_true",
+        help="score exactly as sdmetrics' QualityReport does",
+    )
+    rep.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        help="metric to skip (repeatable), e.g. --skip detection",
+    )
     rep.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
@@ -80,8 +96,9 @@ def _schema(args, real, synthetic):
     if not p.is_file():
         raise UsageError(f"metadata file not found: {args.metadata}")
     try:
-        loaded = schema_mod.from_sdv_metadata(p.read_text(encoding="utf-8"), list(real.columns),
-                                              base=inferred)
+        loaded = schema_mod.from_sdv_metadata(
+            p.read_text(encoding="utf-8"), list(real.columns), base=inferred
+        )
         return schema_mod.compare(real, synthetic, loaded)
     except (schema_mod.SchemaError, UnicodeDecodeError) as exc:
         raise UsageError(f"{args.metadata}: {exc}") from None
@@ -121,8 +138,9 @@ def cmd_report(args) -> int:
     suite.load_metrics()
     unknown = sorted(set(args.skip) - set(REGISTRY))
     if unknown:
-        raise UsageError(f"--skip {unknown[0]!r} is not a metric; choose from "
-                         f"{', '.join(sorted(REGISTRY))}")
+        raise UsageError(
+            f"--skip {unknown[0]!r} is not a metric; choose from {', '.join(sorted(REGISTRY))}"
+        )
     real, real_sha = _read(args.real, "real")
     synthetic, syn_sha = _read(args.synthetic, "synthetic")
     holdout, hold_sha = _read(args.holdout, "holdout")
@@ -140,9 +158,13 @@ def cmd_report(args) -> int:
         ]
         if df is not None
     }
-    options = Options(seed=args.seed, sdmetrics_compatible=args.sdmetrics_compatible,
-                      correlation=args.correlation,
-                      target=args.target, skip=frozenset(args.skip))
+    options = Options(
+        seed=args.seed,
+        sdmetrics_compatible=args.sdmetrics_compatible,
+        correlation=args.correlation,
+        target=args.target,
+        skip=frozenset(args.skip),
+    )
     from metrics.encode import encode
 
     enc = encode(real, synthetic, schema, holdout)  # kept for the HTML report's charts
@@ -153,8 +175,10 @@ def cmd_report(args) -> int:
         from review import gating
 
         gates = _gates(policy, assessment, args.review_db)
-        review = {"policy": gating.policy_dict(policy),
-                  "gates": [gating.gate_dict(g) for g in gates]}
+        review = {
+            "policy": gating.policy_dict(policy),
+            "gates": [gating.gate_dict(g) for g in gates],
+        }
         for g in gates:
             verdict = "FAIL" if g.blocking else "PASS" if g.passed else "SKIP"
             print(f"{verdict} {g.label}: {g.message}", file=sys.stderr)
@@ -164,11 +188,15 @@ def cmd_report(args) -> int:
     if args.html_out:
         from components import html_report
 
-        Path(args.html_out).write_text(html_report.render(assessment, enc, review),
-                                       encoding="utf-8")
+        Path(args.html_out).write_text(
+            html_report.render(assessment, enc, review), encoding="utf-8"
+        )
     overall = assessment.scores.get("overall", float("nan"))
-    print(f"overall score {overall:.3f}; {len(assessment.findings)} findings; "
-          f"report written to {args.json_out}", file=sys.stderr)
+    print(
+        f"overall score {overall:.3f}; {len(assessment.findings)} findings; "
+        f"report written to {args.json_out}",
+        file=sys.stderr,
+    )
     return exit_code
 
 
@@ -201,11 +229,15 @@ def _gates(policy, assessment, review_db: str | None):
         with Store(url) as store:
             items, source = rr.stored_review(store, assessment)
     except Exception as exc:  # a driver's own error types: one line, never a traceback
-        raise UsageError(f"cannot read the review database {review_db}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise UsageError(
+            f"cannot read the review database {review_db}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     print(f"review: {source}", file=sys.stderr)
     return gating.evaluate_assessment(
-        policy, assessment, open_high=len(rr.open_high(items)),
+        policy,
+        assessment,
+        open_high=len(rr.open_high(items)),
         rejected=len(rr.rejected_findings(items)),
     )
 

@@ -64,7 +64,9 @@ def main() -> None:
     for rows in args.rows:
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(rows), "--target", args.target],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if out.returncode != 0:
             print(f"{rows:>9,} rows: failed\n{out.stderr[-2000:]}")
@@ -73,8 +75,10 @@ def main() -> None:
         limit = limits.get(rows)
         met = "met" if limit is not None and r["total_s"] <= limit else "MISSED"
         verdict = "" if limit is None else f" (target {limit} s: {met})"
-        print(f"{rows:>9,} rows x 20: {r['total_s']:.1f} s total{verdict}, "
-              f"encode {r['encode_s']:.1f} s, peak {r['peak_mb']:,} MB")
+        print(
+            f"{rows:>9,} rows x 20: {r['total_s']:.1f} s total{verdict}, "
+            f"encode {r['encode_s']:.1f} s, peak {r['peak_mb']:,} MB"
+        )
         for name, secs in sorted(r["metrics_s"].items(), key=lambda kv: -kv[1]):
             print(f"    {name:<16} {secs:6.2f} s")
         print(f"    scores: {r['scores']}")

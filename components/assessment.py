@@ -60,8 +60,11 @@ def _lru() -> _LRU:
 
 
 def _key(schema: Schema, options: Options) -> str:
-    parts = [*state.pair_key(), repr([(c.name, c.kind.value, c.datetime_format)
-                                      for c in schema.columns]), repr(options)]
+    parts = [
+        *state.pair_key(),
+        repr([(c.name, c.kind.value, c.datetime_format) for c in schema.columns]),
+        repr(options),
+    ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -19,12 +19,14 @@ def column_overview(_frame: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
     for name in _frame.columns:
         s = _frame[name]
         values = s.dropna().astype(str).unique()[:3] if s.notna().any() else []
-        rows.append({
-            "Column": name,
-            "Real examples": ", ".join(v if len(v) <= 24 else v[:21] + "..." for v in values),
-            "Missing in real": float(s.isna().mean()) if len(s) else 0.0,
-            "Distinct in real": int(s.nunique()),
-        })
+        rows.append(
+            {
+                "Column": name,
+                "Real examples": ", ".join(v if len(v) <= 24 else v[:21] + "..." for v in values),
+                "Missing in real": float(s.isna().mean()) if len(s) else 0.0,
+                "Distinct in real": int(s.nunique()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -104,7 +104,10 @@ def distribution(enc: Encoded, column: str, with_holdout: bool = False) -> go.Fi
                 names.append("(missing)")
                 y.append(counts[-1] / total)
             fig.add_bar(
-                x=names, y=y, name=label, marker_color=color,
+                x=names,
+                y=y,
+                name=label,
+                marker_color=color,
                 hovertemplate="%{x}<br>%{y:.1%} of rows<extra>" + label + "</extra>",
             )
         fig.update_layout(barmode="group")
@@ -123,17 +126,25 @@ def correlation_heatmaps(real: pd.DataFrame, synthetic: pd.DataFrame) -> go.Figu
     diff = synthetic - real
     labels = list(real.columns)
     fig = make_subplots(
-        rows=1, cols=3, subplot_titles=("Real", "Synthetic", "Synthetic minus real"),
+        rows=1,
+        cols=3,
+        subplot_titles=("Real", "Synthetic", "Synthetic minus real"),
         horizontal_spacing=0.06,
     )
-    for i, (m, scale) in enumerate(
-        [(real, "RdBu"), (synthetic, "RdBu"), (diff, "PuOr")], start=1
-    ):
+    for i, (m, scale) in enumerate([(real, "RdBu"), (synthetic, "RdBu"), (diff, "PuOr")], start=1):
         fig.add_heatmap(
-            z=m.to_numpy(), x=labels, y=labels, zmin=-1, zmax=1, colorscale=scale,
-            reversescale=scale == "RdBu", showscale=i in (2, 3),
+            z=m.to_numpy(),
+            x=labels,
+            y=labels,
+            zmin=-1,
+            zmax=1,
+            colorscale=scale,
+            reversescale=scale == "RdBu",
+            showscale=i in (2, 3),
             colorbar=dict(x=0.645 if i == 2 else 1.0, len=0.9, thickness=10),
-            hovertemplate="%{y} ~ %{x}: %{z:.2f}<extra></extra>", row=1, col=i,
+            hovertemplate="%{y} ~ %{x}: %{z:.2f}<extra></extra>",
+            row=1,
+            col=i,
         )
         fig.update_yaxes(autorange="reversed", row=1, col=i, showticklabels=i == 1)
     size = max(360, min(900, 26 * len(labels) + 160))
@@ -159,15 +170,25 @@ def joint_view(enc: Encoded, a: str, b: str, max_points: int = 4000, seed: int =
             fig.add_scattergl(
                 x=_as_dates(x[idx]) if ka is Kind.DATETIME else x[idx],
                 y=_as_dates(y[idx]) if kb is Kind.DATETIME else y[idx],
-                mode="markers", marker=dict(color=color, size=4, opacity=0.45), name=label,
-                row=1, col=col,
+                mode="markers",
+                marker=dict(color=color, size=4, opacity=0.45),
+                name=label,
+                row=1,
+                col=col,
             )
         elif ka not in cont and kb not in cont:
             table, xl, yl = _contingency(enc, side, a, b)
             fig.add_heatmap(
-                z=table, x=xl, y=yl, colorscale="Blues", showscale=col == 2, zmin=0,
-                zmax=None, hovertemplate=f"{a}=%{{x}}<br>{b}=%{{y}}<br>%{{z:.1%}}<extra></extra>",
-                row=1, col=col,
+                z=table,
+                x=xl,
+                y=yl,
+                colorscale="Blues",
+                showscale=col == 2,
+                zmin=0,
+                zmax=None,
+                hovertemplate=f"{a}=%{{x}}<br>{b}=%{{y}}<br>%{{z:.1%}}<extra></extra>",
+                row=1,
+                col=col,
             )
         else:
             cat, num = (a, b) if ka not in cont else (b, a)
@@ -210,8 +231,16 @@ def _boxes(fig, enc: Encoded, side, cat: str, num: str, color: str, label: str, 
         lo.append(max(v.min(), a - 1.5 * iqr))
         hi.append(min(v.max(), c + 1.5 * iqr))
     fig.add_box(
-        x=names, q1=q1, median=med, q3=q3, lowerfence=lo, upperfence=hi, marker_color=color,
-        name=label, row=1, col=col,
+        x=names,
+        q1=q1,
+        median=med,
+        q3=q3,
+        lowerfence=lo,
+        upperfence=hi,
+        marker_color=color,
+        name=label,
+        row=1,
+        col=col,
     )
 
 
@@ -221,7 +250,10 @@ def score_bars(details: pd.DataFrame, label_col: str, score_col: str = "score") 
     colors = ["#DC2626" if s < 0.7 else "#F59E0B" if s < 0.85 else "#16A34A" for s in d[score_col]]
     fig = go.Figure(
         go.Bar(
-            x=d[score_col], y=d[label_col].astype(str), orientation="h", marker_color=colors,
+            x=d[score_col],
+            y=d[label_col].astype(str),
+            orientation="h",
+            marker_color=colors,
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
         )
     )

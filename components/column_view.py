@@ -54,8 +54,11 @@ def _column_block(loaded: Loaded, row: pd.Series, findings: list) -> None:
             score = row.get("score", float("nan"))
             st.markdown(f"**{scorecard._escape_md(name)}**  \n{row.get('kind', '')}")
             shown = f"{score:.3f}" if pd.notna(score) else "n/a"
-            st.metric(str(row.get("metric", "score")), shown,
-                      help="1 = the synthetic distribution matches the real one.")
+            st.metric(
+                str(row.get("metric", "score")),
+                shown,
+                help="1 = the synthetic distribution matches the real one.",
+            )
             if isinstance(row.get("error"), str) and row["error"]:
                 st.error(row["error"])
             for f in findings[:3]:
@@ -63,8 +66,9 @@ def _column_block(loaded: Loaded, row: pd.Series, findings: list) -> None:
             if not findings and pd.notna(score):
                 st.caption(f"Verdict: {scorecard.verdict(float(score))}.")
         with chart:
-            st.plotly_chart(charts.distribution(loaded.enc, name), width="stretch",
-                            key=f"dist_{name}")
+            st.plotly_chart(
+                charts.distribution(loaded.enc, name), width="stretch", key=f"dist_{name}"
+            )
             with st.expander("Statistics side by side"):
                 st.dataframe(stats_table(loaded, name), hide_index=True, width="stretch")
 
@@ -87,5 +91,7 @@ def stats_table(loaded: Loaded, name: str) -> pd.DataFrame:
             continue
         row = res.details[res.details["column"] == name]
         if not row.empty and pd.notna(row["score"].iloc[0]):
-            lines.append({"Statistic": label, "Real": "", "Synthetic": f"{row['score'].iloc[0]:.1%}"})
+            lines.append(
+                {"Statistic": label, "Real": "", "Synthetic": f"{row['score'].iloc[0]:.1%}"}
+            )
     return pd.DataFrame(lines, columns=["Statistic", "Real", "Synthetic"])

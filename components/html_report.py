@@ -88,16 +88,25 @@ def _scores(a: Assessment) -> str:
 
 
 def _inputs(a: Assessment) -> str:
-    rows = [[_e(r), _e(i.name), f"{i.rows:,}", f"{i.columns:,}", f"<code>{_e(i.sha256)}</code>"]
-            for r, i in a.inputs.items()]
+    rows = [
+        [_e(r), _e(i.name), f"{i.rows:,}", f"{i.columns:,}", f"<code>{_e(i.sha256)}</code>"]
+        for r, i in a.inputs.items()
+    ]
     return _table(["Role", "File", "Rows", "Columns", "SHA-256"], rows)
 
 
 def _findings(a: Assessment) -> str:
     if not a.findings:
         return "<p>No findings.</p>"
-    rows = [[f'<span class="sev-{_e(f.severity)}">{_e(f.severity)}</span>', _e(f.kind),
-             _e(", ".join(f.columns)), _e(f.message)] for f in a.findings]
+    rows = [
+        [
+            f'<span class="sev-{_e(f.severity)}">{_e(f.severity)}</span>',
+            _e(f.kind),
+            _e(", ".join(f.columns)),
+            _e(f.message),
+        ]
+        for f in a.findings
+    ]
     return _table(["Severity", "Kind", "Columns", "What is wrong"], rows)
 
 
@@ -106,9 +115,20 @@ def _columns(a: Assessment, enc: Encoded | None, figs: _Figures) -> str:
     if res is None or res.details.empty:
         return "<p>No column scores.</p>"
     d = res.details.sort_values("score", na_position="first")
-    parts = [_table(["Column", "Kind", "Metric", "Score"],
-                    [[_e(r["column"]), _e(r.get("kind", "")), _e(r.get("metric", "")),
-                      _fmt(r.get("score"))] for _, r in d.iterrows()])]
+    parts = [
+        _table(
+            ["Column", "Kind", "Metric", "Score"],
+            [
+                [
+                    _e(r["column"]),
+                    _e(r.get("kind", "")),
+                    _e(r.get("metric", "")),
+                    _fmt(r.get("score")),
+                ]
+                for _, r in d.iterrows()
+            ],
+        )
+    ]
     parts.append(figs.add(charts.score_bars(d, "column")))
     if enc is not None:
         for name in d["column"].head(MAX_COLUMN_CHARTS):
@@ -229,11 +249,16 @@ def render(a: Assessment, enc: Encoded | None = None, review: dict[str, Any] | N
         "<h1>SynthLens report</h1>",
         f"<p class='muted'>SynthLens {_e(a.version)} &middot; seed {_e(a.options.seed)}</p>",
         _verdict(review),
-        "<h2>Scores</h2>", _scores(a),
-        "<h2>Inputs</h2>", _inputs(a),
-        "<h2>Findings</h2>", _findings(a),
-        "<h2>Columns</h2>", _columns(a, enc, figs),
-        "<h2 id='sign-off-section'>Review and sign-off</h2>", _review(review),
+        "<h2>Scores</h2>",
+        _scores(a),
+        "<h2>Inputs</h2>",
+        _inputs(a),
+        "<h2>Findings</h2>",
+        _findings(a),
+        "<h2>Columns</h2>",
+        _columns(a, enc, figs),
+        "<h2 id='sign-off-section'>Review and sign-off</h2>",
+        _review(review),
     ]
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"

@@ -13,7 +13,9 @@ from components.assessment import Loaded
 def _details(loaded: Loaded) -> pd.DataFrame:
     res = loaded.assessment.result("pair_trends")
     if res is None or res.details.empty:
-        return pd.DataFrame(columns=["column_a", "column_b", "metric", "score", "real", "synthetic"])
+        return pd.DataFrame(
+            columns=["column_a", "column_b", "metric", "score", "real", "synthetic"]
+        )
     return res.details
 
 
@@ -34,14 +36,22 @@ def heatmaps(loaded: Loaded) -> None:
     st.subheader("Correlations")
     res = loaded.assessment.result("pair_trends")
     mode = res.extra.get("mode") if res is not None else None
-    kind = "Pearson" if mode == "sdmetrics_compatible" else (
-        res.extra.get("correlation", "pearson").capitalize() if res is not None else "Pearson")
+    kind = (
+        "Pearson"
+        if mode == "sdmetrics_compatible"
+        else (
+            res.extra.get("correlation", "pearson").capitalize() if res is not None else "Pearson"
+        )
+    )
     st.caption(f"{kind} correlation" + (", scored as sdmetrics does" if mode ==
                "sdmetrics_compatible" else "") + ". Change it under Scoring settings in the "
                "sidebar.")  # fmt: skip
     st.plotly_chart(
-        charts.correlation_heatmaps(_matrix(corr, "real", names), _matrix(corr, "synthetic", names)),
-        width="stretch", key="corr_heatmaps",
+        charts.correlation_heatmaps(
+            _matrix(corr, "real", names), _matrix(corr, "synthetic", names)
+        ),
+        width="stretch",
+        key="corr_heatmaps",
     )
 
 
@@ -54,9 +64,9 @@ def worst_pairs_and_detail(loaded: Loaded) -> None:
     left, right = st.columns(2)
     shown = d.assign(
         pair=d["column_a"].astype(str) + " ~ " + d["column_b"].astype(str),
-        measure=d["metric"].map(
-            {"CorrelationSimilarity": "correlation", "ContingencySimilarity": "association"}
-        ).fillna(d["metric"]),
+        measure=d["metric"]
+        .map({"CorrelationSimilarity": "correlation", "ContingencySimilarity": "association"})
+        .fillna(d["metric"]),
     )
     if "weight" in shown:
         # Pairs with no relation on either side do not count towards the score; list them last.
@@ -66,12 +76,17 @@ def worst_pairs_and_detail(loaded: Loaded) -> None:
     with left:
         cols = [c for c in ["pair", "score", "real", "synthetic", "measure"] if c in shown]
         st.dataframe(
-            shown[cols].head(200), hide_index=True, width="stretch", height=420,
+            shown[cols].head(200),
+            hide_index=True,
+            width="stretch",
+            height=420,
             column_config={
-                "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0,
-                                                         format="%.3f"),
+                "score": st.column_config.ProgressColumn(
+                    "score", min_value=0.0, max_value=1.0, format="%.3f"
+                ),
                 "real": st.column_config.NumberColumn(
-                    "real", format="%.3f",
+                    "real",
+                    format="%.3f",
                     help="Correlation (numbers) or association strength, Cramér's V (others), "
                     "in the real data",
                 ),
@@ -81,5 +96,8 @@ def worst_pairs_and_detail(loaded: Loaded) -> None:
     with right:
         choice = st.selectbox("Look at a pair", shown["pair"].tolist(), index=0)
         row = shown[shown["pair"] == choice].iloc[0]
-        st.plotly_chart(charts.joint_view(loaded.enc, row["column_a"], row["column_b"]),
-                        width="stretch", key="joint_view")
+        st.plotly_chart(
+            charts.joint_view(loaded.enc, row["column_a"], row["column_b"]),
+            width="stretch",
+            key="joint_view",
+        )

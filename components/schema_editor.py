@@ -30,7 +30,8 @@ def kind_table(schema: Schema) -> None:
     edited = st.data_editor(
         rows,
         # A new key whenever the schema in force changes, so stale edits never re-apply.
-        key="schema_editor_" + hashlib.sha1(
+        key="schema_editor_"
+        + hashlib.sha1(
             repr([(c.name, c.kind.value) for c in schema.columns]).encode()
             + "".join(state.pair_key()).encode()
         ).hexdigest()[:16],
@@ -58,7 +59,8 @@ def kind_table(schema: Schema) -> None:
         st.rerun()
     counts = pd.Series([c.kind.value for c in schema.columns]).value_counts()
     st.caption(
-        "In use: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        "In use: "
+        + ", ".join(f"{n} {k}" for k, n in counts.items())
         + f" column{'s' if len(schema.columns) != 1 else ''}."
     )
 
@@ -83,7 +85,8 @@ def metadata_io(schema: Schema) -> None:
     assert real is not None
     try:
         loaded = schema_mod.from_sdv_metadata(
-            uploaded.getvalue().decode("utf-8", errors="replace"), list(real.frame.columns),
+            uploaded.getvalue().decode("utf-8", errors="replace"),
+            list(real.frame.columns),
             base=schema,
         )
     except schema_mod.SchemaError as exc:

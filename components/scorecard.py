@@ -9,8 +9,11 @@ import streamlit as st
 from metrics.results import Finding
 from metrics.suite import FAMILY_LABELS, FAMILY_MEANINGS, Assessment
 
-SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:",
-                 "low": ":material/info:"}
+SEVERITY_ICON = {
+    "high": ":material/error:",
+    "medium": ":material/warning:",
+    "low": ":material/info:",
+}
 SEVERITY_COLOR = {"high": "red", "medium": "orange", "low": "blue"}
 
 

@@ -45,10 +45,14 @@ def _synthesise(real: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.Data
     base["salary"] = (salary.clip(lower=real["salary"].min()) / 1000).round() * 1000
     for col in ["gender", "high_spec", "degree_type", "mba_spec", "work_experience"]:
         redraw = rng.random(n) < 0.4
-        base.loc[redraw, col] = real[col].sample(int(redraw.sum()), replace=True, random_state=1).to_numpy()
+        base.loc[redraw, col] = (
+            real[col].sample(int(redraw.sum()), replace=True, random_state=1).to_numpy()
+        )
     start = pd.to_datetime(base["start_date"])
     start = start + pd.to_timedelta(rng.integers(-20, 21, n), unit="D")
-    start = start.clip(pd.to_datetime(real["start_date"]).min(), pd.to_datetime(real["start_date"]).max())
+    start = start.clip(
+        pd.to_datetime(real["start_date"]).min(), pd.to_datetime(real["start_date"]).max()
+    )
     end = start + pd.to_timedelta((base["duration"].fillna(0) * 30.4).round(), unit="D")
     base["start_date"] = start.dt.strftime("%Y-%m-%d")
     base["end_date"] = end.where(base["duration"].notna()).dt.strftime("%Y-%m-%d")

@@ -202,8 +202,10 @@ def _scarce_categories(
     if n_syn == 0:
         return None
     expected = share * n_syn
-    scarce = (syn_counts > 0) & (expected >= SCARCE_MIN_EXPECTED) & (
-        syn_counts < SCARCE_RATIO * expected
+    scarce = (
+        (syn_counts > 0)
+        & (expected >= SCARCE_MIN_EXPECTED)
+        & (syn_counts < SCARCE_RATIO * expected)
     )
     lost = float((share[scarce] - syn_counts[scarce] / n_syn).sum())
     sev = _severity(lost, UNCOVERED_SHARES)

@@ -132,9 +132,7 @@ def pair_columns(enc: Encoded, seed: int) -> tuple[list[str], str]:
     )
 
 
-def _correlations(
-    enc: Encoded, options: Options, cols: list[str]
-) -> dict[tuple[str, str], _Pair]:
+def _correlations(enc: Encoded, options: Options, cols: list[str]) -> dict[tuple[str, str], _Pair]:
     chosen = set(cols)
     cont = [c for c in enc.continuous if c in chosen]
     if len(cont) < 2:

@@ -94,7 +94,9 @@ def _properties(a: Assessment) -> dict[str, Any]:
 def _pairs(a: Assessment) -> list[dict[str, Any]]:
     res = a.result("pair_trends")
     out = []
-    for row in _rows(res, ["column_a", "column_b", "metric", "score", "real", "synthetic", "error"]):
+    for row in _rows(
+        res, ["column_a", "column_b", "metric", "score", "real", "synthetic", "error"]
+    ):
         out.append({"columns": [row.pop("column_a"), row.pop("column_b")], **row})
     return out
 

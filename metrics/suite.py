@@ -135,8 +135,9 @@ def _sorted_findings(results: dict[str, MetricResult]) -> list[Finding]:
     return merge_findings(found)
 
 
-def _call(name: str, enc: Encoded, options: Options, progress: Progress,
-          done: dict[str, MetricResult]) -> MetricResult:
+def _call(
+    name: str, enc: Encoded, options: Options, progress: Progress, done: dict[str, MetricResult]
+) -> MetricResult:
     """Run one metric; its inputs from earlier metrics are passed where it can use them."""
     info = REGISTRY[name]
     if name == "row_flags":
@@ -148,8 +149,12 @@ def _call(name: str, enc: Encoded, options: Options, progress: Progress,
     return info.fn(enc, options, progress)
 
 
-def run(enc: Encoded, options: Options | None = None, progress: Progress = no_progress,
-        inputs: dict[str, InputInfo] | None = None) -> Assessment:
+def run(
+    enc: Encoded,
+    options: Options | None = None,
+    progress: Progress = no_progress,
+    inputs: dict[str, InputInfo] | None = None,
+) -> Assessment:
     """Run every registered metric (except ``options.skip``) on an encoded pair.
 
     A metric that raises is recorded as a result with an ``error`` and a NaN score; the run goes
@@ -175,7 +180,9 @@ def run(enc: Encoded, options: Options | None = None, progress: Progress = no_pr
             res = _call(name, enc, options, sub, results)
         except Exception as exc:  # noqa: BLE001 - one broken metric must not abort the run
             res = MetricResult(
-                name=name, family=info.family, score=float("nan"),
+                name=name,
+                family=info.family,
+                score=float("nan"),
                 error=f"{name} could not be computed: {exc}",
             )
         timings[name] = time.perf_counter() - start

@@ -12,9 +12,7 @@ st.write(
 )
 
 left, right = st.columns([1, 3], vertical_alignment="center")
-left.button(
-    "Load demo data", type="primary", on_click=inputs.load_demo, icon=":material/science:"
-)
+left.button("Load demo data", type="primary", on_click=inputs.load_demo, icon=":material/science:")
 right.caption(
     "The demo pairs 161 real student placement records (shipped with sdmetrics) with 600 "
     "synthetic ones from a seeded generator in `demo/make_demo.py`, which plants a few flaws "

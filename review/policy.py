@@ -305,7 +305,9 @@ def _message(spec: GateSpec, value: float, threshold: float, passed: bool) -> st
             return "No findings were rejected."
         noun = "finding was" if count == 1 else "findings were"
         return f"{count} {noun} rejected by a reviewer; at most {allowed} may be" + (
-            "." if passed else ": fix the synthetic data and assess it again, or change the "
+            "."
+            if passed
+            else ": fix the synthetic data and assess it again, or change the "
             "decision on the Review page."
         )
     if count == 0:

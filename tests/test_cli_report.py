@@ -19,21 +19,33 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    subprocess.run([sys.executable, "demo/make_demo.py", str(out)], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "demo/make_demo.py", str(out)], cwd=ROOT, check=True, capture_output=True
+    )
     return out
 
 
 @pytest.fixture(scope="module")
 def demo_report(demo, tmp_path_factory) -> tuple[dict, Path]:
     out = tmp_path_factory.mktemp("out")
-    code = cli.main([
-        "report", "--real", str(demo / "student_placements_real.csv"),
-        "--synthetic", str(demo / "student_placements_synthetic.csv"),
-        "--holdout", str(demo / "student_placements_holdout.csv"),
-        "--target", "placed", "--json", str(out / "r.json"), "--html", str(out / "r.html"),
-        "--quiet",
-    ])
+    code = cli.main(
+        [
+            "report",
+            "--real",
+            str(demo / "student_placements_real.csv"),
+            "--synthetic",
+            str(demo / "student_placements_synthetic.csv"),
+            "--holdout",
+            str(demo / "student_placements_holdout.csv"),
+            "--target",
+            "placed",
+            "--json",
+            str(out / "r.json"),
+            "--html",
+            str(out / "r.html"),
+            "--quiet",
+        ]
+    )
     assert code == 0
     return json.loads((out / "r.json").read_text(encoding="utf-8")), out
 
@@ -45,7 +57,9 @@ def test_json_report_has_every_documented_section(demo_report, demo):
         assert 0 <= r["scores"][family] <= 1, family
     real = demo / "student_placements_real.csv"
     assert r["inputs"]["real"] == {
-        "name": real.name, "rows": 161, "columns": 17,
+        "name": real.name,
+        "rows": 161,
+        "columns": 17,
         "sha256": hashlib.sha256(real.read_bytes()).hexdigest(),
     }
     assert {"real", "synthetic", "holdout"} <= set(r["inputs"])
@@ -76,8 +90,9 @@ def test_the_demo_flaws_are_reported(demo_report):
     assert len(copied) == 12
     negative = [f for f in r["flags"] if "salary" in f["reason"] and "invalid" in f["kinds"]]
     assert len(negative) >= 3
-    assert any(f["columns"] == ["employability_perc"] and f["kind"] == "marginal"
-               for f in r["findings"])
+    assert any(
+        f["columns"] == ["employability_perc"] and f["kind"] == "marginal" for f in r["findings"]
+    )
 
 
 def test_html_report_is_written_and_self_contained(demo_report):
@@ -95,13 +110,29 @@ def test_html_report_is_written_and_self_contained(demo_report):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["report", "--real", "missing.csv", "--synthetic", "x.csv", "--json", "o.json"],
-         "real file not found: missing.csv"),
-        (["report", "--synthetic", "x.csv", "--json", "o.json"],
-         "the following arguments are required: --real"),
+        (
+            ["report", "--real", "missing.csv", "--synthetic", "x.csv", "--json", "o.json"],
+            "real file not found: missing.csv",
+        ),
+        (
+            ["report", "--synthetic", "x.csv", "--json", "o.json"],
+            "the following arguments are required: --real",
+        ),
         (["nonsense"], "invalid choice"),
-        (["report", "--real", "r.csv", "--synthetic", "s.csv", "--json", "o.json", "--skip",
-          "nonsense"], "--skip 'nonsense' is not a metric; choose from column_shapes"),
+        (
+            [
+                "report",
+                "--real",
+                "r.csv",
+                "--synthetic",
+                "s.csv",
+                "--json",
+                "o.json",
+                "--skip",
+                "nonsense",
+            ],
+            "--skip 'nonsense' is not a metric; choose from column_shapes",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args, expected, capsys):
@@ -114,14 +145,21 @@ def test_bad_arguments_exit_2_with_one_line(args, expected, capsys):
 def test_bad_files_exit_2_with_the_readers_message(tmp_path, capsys, demo):
     garbage = tmp_path / "synthetic.csv"
     garbage.write_bytes(b"\x00\x01\x02\xff" * 200)
-    code = cli.main(["report", "--real", str(demo / "student_placements_real.csv"),
-                     "--synthetic", str(garbage), "--json", str(tmp_path / "o.json")])
+    code = cli.main(
+        [
+            "report",
+            "--real",
+            str(demo / "student_placements_real.csv"),
+            "--synthetic",
+            str(garbage),
+            "--json",
+            str(tmp_path / "o.json"),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "synthetic.csv" in err and "Traceback" not in err
     assert not (tmp_path / "o.json").exists()
-
-
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
@@ -129,8 +167,18 @@ def test_each_bad_file_is_one_line_and_exit_2(name, tmp_path, capsys, demo):
     data, expected = BAD_FILES[name]
     bad = tmp_path / name
     bad.write_bytes(data)
-    code = cli.main(["report", "--real", str(demo / "student_placements_real.csv"),
-                     "--synthetic", str(bad), "--json", str(tmp_path / "o.json"), "--quiet"])
+    code = cli.main(
+        [
+            "report",
+            "--real",
+            str(demo / "student_placements_real.csv"),
+            "--synthetic",
+            str(bad),
+            "--json",
+            str(tmp_path / "o.json"),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2, err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
@@ -141,22 +189,49 @@ def test_unknown_target_and_no_shared_columns_exit_2(tmp_path, capsys):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
     b.write_text("p,q\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
-    code = cli.main(["report", "--real", str(a), "--synthetic", str(b), "--json",
-                     str(tmp_path / "o.json")])
+    code = cli.main(
+        ["report", "--real", str(a), "--synthetic", str(b), "--json", str(tmp_path / "o.json")]
+    )
     assert code == 2
     assert "no columns in common" in capsys.readouterr().err
-    code = cli.main(["report", "--real", str(a), "--synthetic", str(a), "--target", "nope",
-                     "--json", str(tmp_path / "o.json")])
+    code = cli.main(
+        [
+            "report",
+            "--real",
+            str(a),
+            "--synthetic",
+            str(a),
+            "--target",
+            "nope",
+            "--json",
+            str(tmp_path / "o.json"),
+        ]
+    )
     assert code == 2
     assert "--target 'nope'" in capsys.readouterr().err
 
 
 def test_cli_runs_as_a_script(demo, tmp_path):
     out = subprocess.run(
-        [sys.executable, "cli.py", "report", "--real", str(demo / "student_placements_real.csv"),
-         "--synthetic", str(demo / "student_placements_synthetic.csv"), "--json",
-         str(tmp_path / "o.json"), "--skip", "utility", "--skip", "detection"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "cli.py",
+            "report",
+            "--real",
+            str(demo / "student_placements_real.csv"),
+            "--synthetic",
+            str(demo / "student_placements_synthetic.csv"),
+            "--json",
+            str(tmp_path / "o.json"),
+            "--skip",
+            "utility",
+            "--skip",
+            "detection",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     assert "overall score" in out.stderr

@@ -25,8 +25,17 @@ def no_exceptions(at: AppTest) -> None:
 def texts(at: AppTest) -> str:
     """All visible markdown, captions, alerts and titles of the last run, joined."""
     parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
-                 "warning", "error"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "success",
+        "warning",
+        "error",
+    ):
         parts.extend(str(el.value) for el in getattr(at, kind))
     parts.extend(str(el.value) for el in at.sidebar.markdown)
     # User strings are Markdown-escaped on the page (employability\_perc); read them as shown.

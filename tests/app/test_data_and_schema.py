@@ -44,14 +44,19 @@ def test_upload_two_files_and_see_schema(app):
     assert app.title[0].value == "Schema"
     table = schema_table(app)
     assert dict(zip(table["Column"], table["Kind"], strict=True)) == {
-        "age": "numerical", "city": "categorical", "joined": "datetime", "member": "boolean",
+        "age": "numerical",
+        "city": "categorical",
+        "joined": "datetime",
+        "member": "boolean",
     }
     # The synthetic side has a column the real side lacks: a visible warning, not a failure.
     assert "extra" in "\n".join(w.value for w in app.warning)
 
 
 def test_bad_file_gets_a_message_not_a_traceback(app):
-    app.get("file_uploader")[0].set_value(("real.csv", b"\x00\x01\x02garbage\xff\xfe" * 50, "text/csv"))
+    app.get("file_uploader")[0].set_value(
+        ("real.csv", b"\x00\x01\x02garbage\xff\xfe" * 50, "text/csv")
+    )
     app.run()
     no_exceptions(app)
     assert app.error, "a bad file must produce a visible error"

@@ -152,7 +152,10 @@ def test_a_finding_that_got_worse_is_reopened_with_the_earlier_decision_shown(st
         assert (reopened.status, reopened.carried_from_item_id) == ("open", None)
         earlier = reopened.evidence["earlier_decision"]
         assert (earlier["status"], earlier["decided_by"], earlier["reason"]) == (
-            "waived", "Ana", "public records")
+            "waived",
+            "Ana",
+            "public records",
+        )
         assert earlier["item_id"] == was.id and earlier["severity"] == was.severity
     assert [e.item_id for e in store.audit(run_id=new.id)] == [age.id]
 
