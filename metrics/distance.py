@@ -50,7 +50,7 @@ from metrics.results import Progress, no_progress
 MISSING_PENALTY = 1.0
 MAX_ONEHOT = 64  # one-hot slots per categorical column (exact up to this many levels)
 MIN_ONEHOT = 8
-MAX_FEATURES = 256  # total width the caps aim at when there are many categorical columns
+MAX_FEATURES = 192  # total width the caps aim at when there are many categorical columns
 QUERY_BLOCK = 256
 REFERENCE_BLOCK = 2048
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
