@@ -147,6 +147,11 @@ def cmd_report(args) -> int:
     schema = _schema(args, real, synthetic)
     if not schema.columns:
         raise UsageError("the real and synthetic files have no columns in common to compare")
+    if not args.quiet:
+        unknown = [f"'{c.name}': {c.reason}" for c in schema.columns
+                   if "is unknown here" in (c.reason or "")]  # fmt: skip
+        for warning in [*schema.warnings(), *unknown]:  # left-out, empty or constant columns
+            print(f"warning: {warning}", file=sys.stderr)
     if args.target and args.target not in schema.names():
         raise UsageError(f"--target {args.target!r} is not a column both files share")
     inputs = {

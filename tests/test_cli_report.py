@@ -236,3 +236,26 @@ def test_cli_runs_as_a_script(demo, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "overall score" in out.stderr
     assert json.loads((tmp_path / "o.json").read_text())["utility"] is None
+
+
+def test_schema_warnings_and_unknown_sdtypes_are_printed(demo, tmp_path, capsys):
+    meta = tmp_path / "meta.json"
+    meta.write_text('{"columns": {"gender": {"sdtype": "banana"}}}')
+    real, syn = demo / "student_placements_real.csv", tmp_path / "syn.csv"
+    syn.write_text(real.read_text().replace("student_id,", "student_number,", 1))
+    code = cli.main(["report", "--real", str(real), "--synthetic", str(syn), "--metadata",
+                     str(meta), "--json", str(tmp_path / "o.json"), "--skip", "utility",
+                     "--skip", "detection"])  # fmt: skip
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "warning: 'gender': SDV sdtype 'banana' is unknown here; kept the inferred kind" in err
+    assert "warning: Only in the real data, left out: 'student_id'." in err
+
+
+def test_the_cli_size_limit_is_the_apps_upload_limit():
+    import tomllib
+
+    from metrics import io
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert io.DEFAULT_MAX_BYTES == config["server"]["maxUploadSize"] * 1024 * 1024

@@ -30,4 +30,3 @@ def test_progress_comes_from_the_callers_thread_and_only_moves_forward():
     assert np.array_equal(
         a.results["privacy"].extra["closest_real"], alone.results["privacy"].extra["closest_real"]
     )
-
