@@ -101,3 +101,22 @@ def test_schema_of_demo_matches_its_metadata(demo_app):
     assert kinds["start_date"] == "datetime"
     assert kinds["salary"] == "numerical"
     assert kinds["mba_spec"] == "categorical"
+
+
+def test_sdv_metadata_loaded_on_the_schema_page_sets_the_kinds(demo_app):
+    demo_app.switch_page("pages/schema.py").run()
+    meta = b'{"columns": {"mba_perc": {"sdtype": "categorical"}, "gender": {"sdtype": "id"}}}'
+    uploader = [u for u in demo_app.get("file_uploader") if "metadata" in u.label][0]
+    uploader.set_value(("meta.json", meta, "application/json"))
+    demo_app.run()
+    no_exceptions(demo_app)
+    kinds = dict(zip(*(schema_table(demo_app)[k] for k in ("Column", "Kind")), strict=True))
+    assert kinds["mba_perc"] == "categorical" and kinds["gender"] == "id"
+    assert kinds["salary"] == "numerical"  # columns the file leaves out keep the inferred kind
+    assert "Using the kinds from `meta.json`." in "\n".join(s.value for s in demo_app.success)
+    # A broken file is a message and the kinds stay.
+    uploader = [u for u in demo_app.get("file_uploader") if "metadata" in u.label][0]
+    uploader.set_value(("bad.json", b"{not json", "application/json"))
+    demo_app.run()
+    no_exceptions(demo_app)
+    assert demo_app.error and schema_table(demo_app)["Kind"].tolist().count("id") >= 2
