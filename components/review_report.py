@@ -115,8 +115,11 @@ def review_dict(store: Store, run_id: int, policy: Policy | None,
 
 
 def neutralise(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula, made plain text with a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A text cell a spreadsheet would run as a formula, made plain text with a leading '.
+
+    Leading spaces and line breaks are looked through: some spreadsheets trim them first.
+    """
+    if isinstance(value, str) and value.lstrip(" \n\r\t").startswith(FORMULA_START):
         return "'" + value
     return value
 

@@ -377,3 +377,12 @@ def test_an_unreachable_database_is_a_message_not_a_traceback(monkeypatch):
     error = "\n".join(e.value for e in at.error)
     assert "The review database at" in error and "cannot be opened" in error
     assert "secret" not in error, "the password must not be shown"
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
+    from components.review_report import neutralise
+
+    for cell in ("=1+1", "+A1", "-2", "@SUM(A1)", "\t=x", " =HYPERLINK(1)", "\n=x", "\r\n+1"):
+        assert neutralise(cell) == "'" + cell
+    for cell in ("Ana: =x", "plain", "", 3, None):
+        assert neutralise(cell) == cell
