@@ -60,9 +60,9 @@ def carried_decision(source: Any | None, new: Mapping[str, Any]) -> dict[str, An
     """Decision columns of a new item (``new``: :func:`check_item`'s values).
 
     The decision of ``source`` (the item with the same key in the earlier run) is copied only
-    when ``source`` was decided and says the same thing: the same severity and, for a finding
-    with a score, a score no worse than before (a waiver given for 2 % copied rows says nothing
-    about 27 %). Otherwise the new item stays open and its evidence keeps the earlier decision
+    when ``source`` was decided and the finding is no worse: a severity no higher and, for a
+    finding with a score, a score no lower than before, within :data:`SCORE_TOLERANCE` (a
+    waiver given for 2 % copied rows says nothing about 27 %). Otherwise the new item stays open and its evidence keeps the earlier decision
     under ``earlier_decision``, so the reviewer sees it.
     """
     open_ = {"status": "open", "reason": None, "decided_by": None, "decided_at": None,
@@ -82,7 +82,8 @@ def carried_decision(source: Any | None, new: Mapping[str, Any]) -> dict[str, An
 
 def same_finding(source: Any, new: Mapping[str, Any]) -> bool:
     """Whether an earlier decided item still describes the new one (see carried_decision)."""
-    if source.severity != new["severity"]:
+    rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # low 0, medium 1, high 2
+    if rank.get(new["severity"], 0) > rank.get(source.severity, 0):
         return False
     before = (source.evidence or {}).get("score")
     after = new["evidence"].get("score")

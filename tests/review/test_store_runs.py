@@ -136,18 +136,21 @@ def test_a_finding_that_got_worse_is_reopened_with_the_earlier_decision_shown(st
     old = make_run(synthetic="v1.csv")
     items = store.add_items(old.id, [scored("exact_copies|privacy|", 0.8),
                                      scored("marginal|ks|age", 0.70, "medium"),
-                                     scored("pair|c|a,b", 0.60, "medium")])  # fmt: skip
+                                     scored("pair|c|a,b", 0.60, "medium"),
+                                     scored("lost|c|d", 0.60, "high")])  # fmt: skip
     for i in items:
         store.decide(i.id, "waived", "Ana", reason="public records", expected_version=1)
 
     new = make_run(synthetic="v2.csv")
-    copies, age, pair = store.add_items(new.id, [
+    copies, age, pair, better = store.add_items(new.id, [
         scored("exact_copies|privacy|", 0.1),  # far more copies: same key, much lower score
         scored("marginal|ks|age", 0.69, "medium"),  # within the tolerance: the same finding
         scored("pair|c|a,b", 0.60, "high"),  # severity went up
+        scored("lost|c|d", 0.90, "medium"),  # better on both counts
     ])  # fmt: skip
 
     assert age.status == "waived" and age.carried_from_item_id == items[1].id
+    assert better.status == "waived" and better.carried_from_item_id == items[3].id
     for reopened, was in ((copies, items[0]), (pair, items[2])):
         assert (reopened.status, reopened.carried_from_item_id) == ("open", None)
         earlier = reopened.evidence["earlier_decision"]
@@ -157,7 +160,7 @@ def test_a_finding_that_got_worse_is_reopened_with_the_earlier_decision_shown(st
             "public records",
         )
         assert earlier["item_id"] == was.id and earlier["severity"] == was.severity
-    assert [e.item_id for e in store.audit(run_id=new.id)] == [age.id]
+    assert [e.item_id for e in store.audit(run_id=new.id)] == [age.id, better.id]
 
 
 def test_carry_over_comes_from_the_most_recent_run_on_the_same_real_file(store, make_run):
