@@ -117,8 +117,8 @@ def _progress(quiet: bool):
 
 
 def cmd_report(args) -> int:
-    from metrics import report, suite
-    from metrics.registry import REGISTRY, Options
+    from metrics import suite
+    from metrics.registry import REGISTRY
 
     policy = None
     if args.policy:
@@ -131,8 +131,6 @@ def cmd_report(args) -> int:
             raise UsageError(f"{args.policy}: " + " ".join(p for p in problems if p)) from None
     elif args.review_db:
         raise UsageError("--review-db only counts with --policy: add the policy to gate on")
-    if args.review_db and "://" not in args.review_db and not Path(args.review_db).is_file():
-        raise UsageError(f"review database not found: {args.review_db}")
     for out in (args.json_out, args.html_out):
         _check_writable(out)
     suite.load_metrics()
@@ -141,6 +139,19 @@ def cmd_report(args) -> int:
         raise UsageError(
             f"--skip {unknown[0]!r} is not a metric; choose from {', '.join(sorted(REGISTRY))}"
         )
+    store = _review_store(args.review_db)
+    try:
+        return _report(args, policy, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _report(args, policy, store) -> int:
+    """Read, assess, gate and write the reports (the arguments are checked)."""
+    from metrics import report, suite
+    from metrics.registry import Options
+
     real, real_sha = _read(args.real, "real")
     synthetic, syn_sha = _read(args.synthetic, "synthetic")
     holdout, hold_sha = _read(args.holdout, "holdout")
@@ -179,7 +190,7 @@ def cmd_report(args) -> int:
     if policy is not None:
         from review import gating
 
-        gates = _gates(policy, assessment, args.review_db)
+        gates = _gates(policy, assessment, store, args.review_db)
         review = {
             "policy": gating.policy_dict(policy),
             "gates": [gating.gate_dict(g) for g in gates],
@@ -219,25 +230,40 @@ def _check_writable(path: str | None) -> None:
         raise UsageError(f"cannot write {path}: permission denied")
 
 
-def _gates(policy, assessment, review_db: str | None):
+def _review_store(review_db: str | None):
+    """The review database of ``--review-db``, opened before any computing so that a wrong
+    path or an unreachable server fails at once; None without the option."""
+    if not review_db:
+        return None
+    from review import Store
+
+    if "://" not in review_db and not Path(review_db).is_file():
+        raise UsageError(f"review database not found: {review_db}")
+    url = review_db if "://" in review_db else f"sqlite+pysqlite:///{Path(review_db).resolve()}"
+    try:
+        return Store(url)
+    except Exception as exc:  # a driver's own error types: one line, never a traceback
+        raise _db_error(review_db, exc) from None
+
+
+def _db_error(review_db: str, exc: Exception) -> UsageError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return UsageError(f"cannot read the review database {review_db}: {first}")
+
+
+def _gates(policy, assessment, store, review_db: str | None):
     """The policy's gates; with a review database, its stored decisions count."""
     from review import gating
 
-    if not review_db:
+    if store is None:
         # No review: every high-severity finding counts as open.
         return gating.evaluate_assessment(policy, assessment)
     from components import review_report as rr
-    from review import Store
 
-    url = review_db if "://" in review_db else f"sqlite+pysqlite:///{Path(review_db).resolve()}"
     try:
-        with Store(url) as store:
-            items, source = rr.stored_review(store, assessment)
-    except Exception as exc:  # a driver's own error types: one line, never a traceback
-        raise UsageError(
-            f"cannot read the review database {review_db}: "
-            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-        ) from None
+        items, source = rr.stored_review(store, assessment)
+    except Exception as exc:  # noqa: BLE001 - the same one line as when opening it
+        raise _db_error(str(review_db), exc) from None
     print(f"review: {source}", file=sys.stderr)
     return gating.evaluate_assessment(
         policy,

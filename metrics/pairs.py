@@ -116,18 +116,24 @@ def _is_constant(values: np.ndarray) -> bool:
     return bool(np.fmin.reduce(values, initial=np.inf) == np.fmax.reduce(values, initial=-np.inf))
 
 
-def pair_columns(enc: Encoded, seed: int) -> tuple[list[str], str]:
-    """The analysed columns that are paired, in schema order, and a note when they are a
-    sample (empty otherwise)."""
+def pair_columns(enc: Encoded, seed: int) -> list[str]:
+    """The analysed columns that are paired, in schema order: all of them, or a seeded sample
+    of :data:`MAX_PAIR_COLUMNS` on wide tables (see :func:`pair_sample_note`)."""
     cols = list(enc.analysed)
     if len(cols) <= MAX_PAIR_COLUMNS:
-        return cols, ""
+        return cols
     keep = np.random.default_rng(seed).choice(len(cols), MAX_PAIR_COLUMNS, replace=False)
-    chosen = [cols[i] for i in sorted(keep)]
+    return [cols[i] for i in sorted(keep)]
+
+
+def pair_sample_note(n_columns: int) -> str:
+    """What the user should know when only a sample of the columns is paired ("" otherwise)."""
+    if n_columns <= MAX_PAIR_COLUMNS:
+        return ""
     n = MAX_PAIR_COLUMNS
-    return chosen, (
-        f"Pair trends use a seeded sample of {n} of the {len(cols):,} analysed columns "
-        f"({n * (n - 1) // 2:,} pairs instead of {len(cols) * (len(cols) - 1) // 2:,}), so the "
+    return (
+        f"Pair trends use a seeded sample of {n} of the {n_columns:,} analysed columns "
+        f"({n * (n - 1) // 2:,} pairs instead of {n_columns * (n_columns - 1) // 2:,}), so the "
         "pair score is an estimate and pairs outside the sample are not checked."
     )
 
@@ -289,7 +295,7 @@ def pair_trends_table(
     difference between real and synthetic strength that sampling alone can make), error.
     """
     options = options or Options()
-    cols, _ = pair_columns(enc, options.seed)
+    cols = pair_columns(enc, options.seed)
     progress(0.0, "Pair trends: correlations")
     pairs = _correlations(enc, options, cols)
     progress(0.4, "Pair trends: contingency tables")
@@ -431,6 +437,6 @@ def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricRes
             "mode": "sdmetrics_compatible" if options.sdmetrics_compatible else "synthlens",
             "correlation": options.correlation,
             "pairs_counted": int((table["weight"] > 0).sum()) if not table.empty else 0,
-            "sample_note": pair_columns(enc, options.seed)[1],
+            "sample_note": pair_sample_note(len(enc.analysed)),
         },
     )

@@ -138,5 +138,13 @@ def test_review_db_problems_are_one_line(demo, tmp_path, capsys):
     missing = report(demo, tmp_path, REVIEW_GATES_ONLY, "--review-db", str(tmp_path / "nope.db"))
     assert cli.main(missing) == 2
     assert "review database not found" in capsys.readouterr().err
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("not a database")
+    bad = report(demo, tmp_path, REVIEW_GATES_ONLY, "--review-db", str(garbage))
+    assert cli.main(bad) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot read the review database {garbage}: ")
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out.json").exists()
     assert cli.main(report(demo, tmp_path, None, "--review-db", "x.db")) == 2
     assert "--review-db only counts with --policy" in capsys.readouterr().err
