@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import inputs, state
+from components import inputs, state, tables
 from metrics.encode import Encoded, encode
 from metrics.registry import REGISTRY, Options
 from metrics.schema import Schema
@@ -76,20 +76,30 @@ def current_options() -> Options:
                    sdmetrics_compatible=chosen["sdmetrics_compatible"])  # fmt: skip
 
 
-def _inputs() -> dict[str, InputInfo]:
+def _used_tables(schema: Schema) -> dict[str, state.Table]:
+    """The loaded inputs the assessment uses: a holdout that lacks compared columns is left
+    out (the Data page says so) rather than scoring privacy and utility on part of it."""
+    used = dict(state.tables())
+    if tables.holdout_missing(schema):
+        used.pop("holdout", None)
+    return used
+
+
+def _inputs(used: dict[str, state.Table]) -> dict[str, InputInfo]:
     out = {}
-    for role, t in state.tables().items():
+    for role, t in used.items():
         rows, cols = t.frame.shape
         out[role] = InputInfo(role, t.name, rows, cols, t.sha256)
     return out
 
 
 def _compute(schema: Schema, options: Options, progress: Callable[[float, str], None]) -> Loaded:
-    real, synthetic, holdout = (state.table(r) for r in state.ROLES)
+    used = _used_tables(schema)
+    real, synthetic, holdout = (used.get(r) for r in state.ROLES)
     assert real is not None and synthetic is not None
     progress(0.0, "Encoding the data...")
     enc = encode(real.frame, synthetic.frame, schema, holdout.frame if holdout else None)
-    return Loaded(enc, run(enc, options, progress, _inputs()))
+    return Loaded(enc, run(enc, options, progress, _inputs(used)))
 
 
 def current() -> Loaded | None:

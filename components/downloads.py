@@ -12,6 +12,7 @@ from components import html_report, state
 from components import review_report as rr
 from components.assessment import Loaded
 from metrics import report
+from outputs.words import plural
 from review import Gate, Policy, Store
 
 
@@ -22,7 +23,8 @@ def buttons(store: Store, run: int, loaded: Loaded, policy: Policy | None,
     assert synthetic is not None
     a, enc = loaded.assessment, loaded.enc
     stem = Path(synthetic.name).stem
-    rejected = len(store.rejected_rows(run))
+    removed = rr.rows_to_remove(a, store.items(run))
+    raw = bool(st.session_state.get(state.widget_key("cleaned_raw")))
 
     def review() -> dict:
         return rr.review_dict(store, run, policy, gates)
@@ -37,12 +39,14 @@ def buttons(store: Store, run: int, loaded: Loaded, policy: Policy | None,
         return rr.decisions_csv(rr.decisions(store, run))
 
     def cleaned() -> bytes:
-        return rr.cleaned_csv(synthetic.frame, store.rejected_rows(run))
+        return rr.cleaned_csv(synthetic.frame, rr.rows_to_remove(a, store.items(run)),
+                              safe=not raw)  # fmt: skip
 
-    kept = len(synthetic.frame) - rejected
+    total = len(synthetic.frame)
     st.caption(f"Each file is built when you click, with the decisions and sign-off as they are "
-               f"then. The cleaned dataset keeps {kept:,} of {len(synthetic.frame):,} synthetic "
-               f"rows ({rejected:,} rejected on the Review page are left out).")  # fmt: skip
+               f"then. The cleaned dataset keeps {plural(total - len(removed), 'row')} of "
+               f"{total:,}: {plural(len(removed), 'row')} rejected on the Review page (flagged "
+               "rows, and the rows of rejected findings such as exact copies) are left out.")  # fmt: skip
     cols = st.columns(4)
     specs = [
         ("HTML report", html, f"synthlens_report_{stem}.html", "text/html",
@@ -54,7 +58,7 @@ def buttons(store: Store, run: int, loaded: Loaded, policy: Policy | None,
         ("Decisions (CSV)", decisions, f"synthlens_decisions_{stem}.csv", "text/csv",
          "One line per review item with its status, reason, reviewer and comments.",
          ":material/table:"),
-        ("Cleaned dataset (CSV)", cleaned, f"{stem}_cleaned.csv",
+        ("Cleaned dataset (CSV)", cleaned, f"{stem}_cleaned{'_raw' if raw else ''}.csv",
          "text/csv", "The synthetic data without the rows rejected on the Review page.",
          ":material/cleaning_services:"),
     ]  # fmt: skip
@@ -62,3 +66,10 @@ def buttons(store: Store, run: int, loaded: Loaded, policy: Policy | None,
         col.download_button(label, data=data, file_name=name, mime=mime, help=help_text,
                             icon=icon, on_click="ignore", width="stretch",
                             key=state.widget_key("download", name))  # fmt: skip
+    st.toggle("Cleaned dataset with raw values", key=state.widget_key("cleaned_raw"),
+              help="Off (the default): text cells that a spreadsheet would run as a formula "
+              "(starting with = + - @) get a leading ' so opening the file runs nothing. On: "
+              "every value exactly as read, for pipelines that never open it in a spreadsheet.")  # fmt: skip
+    st.caption("The cleaned dataset is " + ("**raw**: values exactly as read; do not open it in "
+               "a spreadsheet." if raw else "**protected**: cells that would run as spreadsheet "
+               "formulas start with '.") )  # fmt: skip

@@ -14,6 +14,8 @@ from metrics.schema import Schema
 
 _ERRORS = "synthlens.upload_errors"
 _NONCE = "synthlens.uploader_nonce"
+DEMO_SOURCE = "the built-in demo (student placements)"
+OWN_SOURCE = "your files"
 
 
 def upload_errors() -> dict[str, str]:
@@ -53,16 +55,41 @@ def on_upload(role: str) -> None:
         state.set_table(role, None)
         upload_errors().pop(role, None)
         return
-    if load_bytes(role, uploaded.getvalue(), uploaded.name):
-        state.set_source("your files")
+    data, name = uploaded.getvalue(), uploaded.name
+    if state.source() == DEMO_SOURCE:
+        # The user's own file replaces the demo set whole: a demo holdout left beside the
+        # user's files would score their privacy and utility against foreign rows.
+        for other in state.ROLES:
+            state.set_table(other, None)
+        st.session_state[_ERRORS] = {}
+        state.set_source(None)
+    if load_bytes(role, data, name):
+        state.set_source(OWN_SOURCE)
+
+
+def remove(role: str) -> None:
+    """Callback of a loaded input's Remove button."""
+    state.set_table(role, None)
+    upload_errors().pop(role, None)
+    if not state.tables():
+        state.set_source(None)
+    _empty_uploaders()
+
+
+def _empty_uploaders() -> None:
+    # New keys give empty uploaders, so a removed file does not linger in its uploader.
+    st.session_state[_NONCE] = st.session_state.get(_NONCE, 0) + 1
 
 
 def load_demo() -> None:
-    """Callback of the Load demo data button."""
+    """Callback of the Load demo data button: the demo set replaces whatever was loaded."""
+    for role in state.ROLES:
+        state.set_table(role, None)
+    st.session_state[_ERRORS] = {}
     for role, data in demo_csv_bytes().items():
         load_bytes(role, data, DEMO_NAMES[role])
-    state.set_source("the built-in demo (student placements)")
-    st.session_state[_NONCE] = st.session_state.get(_NONCE, 0) + 1
+    state.set_source(DEMO_SOURCE)
+    _empty_uploaders()
 
 
 def current_schema() -> Schema | None:

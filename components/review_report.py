@@ -16,13 +16,12 @@ import pandas as pd
 
 from components.review_items import finding_items, is_row_kind
 from metrics.suite import Assessment
+from outputs.escape import csv_cell, csv_safe
 from review import Gate, Item, ItemIn, Policy, SignOff, Store
 from review.convert import check_item, same_finding
 from review.gating import evaluate_assessment, gate_dict, policy_dict
 from review.records import jsonable
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DECISION_COLUMNS = ("item_id", "kind", "severity", "columns", "row", "message", "status",
                     "reason", "decided_by", "decided_at", "comments", "key")  # fmt: skip
 
@@ -114,16 +113,6 @@ def review_dict(store: Store, run_id: int, policy: Policy | None,
     }
 
 
-def neutralise(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula, made plain text with a leading '.
-
-    Leading spaces and line breaks are looked through: some spreadsheets trim them first.
-    """
-    if isinstance(value, str) and value.lstrip(" \n\r\t").startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def decisions_csv(rows: Sequence[dict[str, Any]]) -> bytes:
     """The decisions as CSV (UTF-8 with BOM so spreadsheets read accents), formulas defused."""
     table = pd.DataFrame(
@@ -137,9 +126,32 @@ def decisions_csv(rows: Sequence[dict[str, Any]]) -> bytes:
         ],  # fmt: skip
         columns=list(DECISION_COLUMNS),
     )
-    table = table.astype(object).map(neutralise)
+    table = table.astype(object).map(csv_cell)
     table["row"] = pd.array([r.get("row") for r in rows], dtype="Int64")
     return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def rows_to_remove(a: Assessment, items: Sequence[Item]) -> list[int]:
+    """Synthetic rows (0-based positions) left out of the cleaned dataset, sorted.
+
+    A rejected flagged row goes, and so does every row of a rejected finding that names rows
+    ("Exact copies of real rows", "Invalid rows"...): rejecting such a finding means its rows
+    must not be used. The rows come from the assessment, not the item's evidence, which keeps
+    only the first few.
+    """
+    rows = {i.row for i in items if i.status == "rejected" and i.row is not None}
+    rejected = {i.key for i in items if i.status == "rejected" and not is_row_kind(i.kind)}
+    for spec, finding in zip(finding_items(a.findings), a.findings, strict=True):
+        if spec.key in rejected:
+            rows.update(finding.rows)
+    return sorted(int(r) for r in rows)
+
+
+def finding_rows(item: Item) -> int:
+    """How many synthetic rows a finding names (what rejecting it removes); 0 for a row."""
+    if is_row_kind(item.kind):
+        return 0
+    return int((item.evidence or {}).get("n_rows") or 0)
 
 
 def cleaned(synthetic: pd.DataFrame, rejected_rows: Sequence[int]) -> pd.DataFrame:
@@ -148,9 +160,17 @@ def cleaned(synthetic: pd.DataFrame, rejected_rows: Sequence[int]) -> pd.DataFra
     return synthetic.drop(index=synthetic.index[drop])
 
 
-def cleaned_csv(synthetic: pd.DataFrame, rejected_rows: Sequence[int]) -> bytes:
-    """The cleaned synthetic data as CSV: the values as read, so it trains as the original."""
-    return cleaned(synthetic, rejected_rows).to_csv(index=False).encode("utf-8")
+def cleaned_csv(synthetic: pd.DataFrame, rejected_rows: Sequence[int], safe: bool = True) -> bytes:
+    """The cleaned synthetic data as CSV.
+
+    ``safe`` (the default) prefixes text cells a spreadsheet would run as formulas with ``'``
+    (CSV injection); ``safe=False`` keeps the values exactly as read, for training pipelines
+    that never open the file in a spreadsheet.
+    """
+    table = cleaned(synthetic, rejected_rows)
+    if safe:
+        table = csv_safe(table)
+    return table.to_csv(index=False).encode("utf-8")
 
 
 def stored_review(store: Store, a: Assessment) -> tuple[list[Item], str]:

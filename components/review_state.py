@@ -20,7 +20,9 @@ from streamlit.errors import StreamlitAPIException
 from components import state
 from components.assessment import Loaded
 from components.review_items import identity, is_row_kind, items_for, kind_title
+from components.review_report import finding_rows
 from metrics.suite import Assessment
+from outputs.words import plural
 from review import InvalidInput, Item, StaleUpdate, Store, StoreError
 from review.db import resolve_url
 
@@ -52,11 +54,17 @@ def store() -> Store:
 
 
 @st.cache_resource(show_spinner="Preparing the review queue...", max_entries=32)
-def _synced_run(url: str, key: str, _a: Assessment, _synthetic: pd.DataFrame) -> int:
+def _synced_run(url: str, key: str, _a: Assessment, _synthetic: pd.DataFrame,
+                cleaned_from: int | None = None) -> int:  # fmt: skip
     ident = identity(_a)
+    settings = dict(ident.settings)
+    if cleaned_from is not None:
+        # The cleaned data of a review: its own run, linked to the run it came from and
+        # taking that run's decisions (row decisions follow the rows' values).
+        settings["cleaned_from_run"] = cleaned_from
     s = _store(url)
-    run = s.get_or_create_run(ident.inputs, ident.names, ident.tool_version, ident.settings,
-                              ident.scores)  # fmt: skip
+    run = s.get_or_create_run(ident.inputs, ident.names, ident.tool_version, settings,
+                              ident.scores, carry_from=cleaned_from)  # fmt: skip
     s.add_items(run.id, items_for(_a, _synthetic))
     return run.id
 
@@ -68,7 +76,8 @@ def run_id(loaded: Loaded) -> int:
     store()  # stops the page with a message when the database cannot be opened
     key = identity(loaded.assessment).cache_key()
     try:
-        return _synced_run(resolve_url(), key, loaded.assessment, synthetic.frame)
+        return _synced_run(resolve_url(), key, loaded.assessment, synthetic.frame,
+                           state.cleaned_from_run())  # fmt: skip
     except (StoreError, SQLAlchemyError) as exc:
         st.error(f"The review queue could not be stored: {exc}", icon=":material/error:")
         st.stop()
@@ -200,6 +209,11 @@ def decide(run: int, item_id: int, version: int, status: str) -> None:
     what = f"row {saved.row}" if saved.row is not None else kind_title(saved.kind).lower()
     verb = "reopened" if status == "open" else STATUS_LABELS[status].lower()
     text = f"Saved: {what} {verb} by {saved.changed_by}."
+    removes = finding_rows(saved)
+    if removes and status == "rejected":
+        text += f" The cleaned dataset now leaves out its {plural(removes, 'row')}."
+    elif removes and status == "open":
+        text += f" The cleaned dataset keeps its {plural(removes, 'row')} again."
     if nxt is not None and status != "open":
         state.set_review_item(nxt.id)
         text += " Here is the next open item."

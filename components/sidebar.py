@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components import state
+from outputs.escape import md_code
+from outputs.words import plural
 
 
 def draw() -> None:
@@ -16,11 +18,15 @@ def draw() -> None:
             return
         if state.source():
             st.caption(f"Inputs: {state.source()}")
+        link = state.cleaned()
         for role in state.ROLES:
             t = loaded.get(role)
             if t is None:
                 continue
-            st.markdown(f"**{state.ROLE_LABELS[role]}**  \n`{t.name}`  \n{t.shape_text}")
+            st.markdown(f"**{state.ROLE_LABELS[role]}**  \n{md_code(t.name)}  \n{t.shape_text}")
+            if role == "synthetic" and link is not None:
+                st.caption(f"Cleaned: {md_code(link.original.name)} without "
+                           f"{plural(link.removed, 'row')} rejected in review run {link.run_id}.")  # fmt: skip
         _scoring()
 
 

@@ -60,7 +60,44 @@ def set_table(role: str, value: Table | None) -> None:
     st.session_state.pop(_TARGET, None)
 
 
-def set_source(label: str) -> None:
+@dataclass(frozen=True)
+class Cleaned:
+    """The synthetic table in use is the cleaned data of review run ``run_id``."""
+
+    run_id: int
+    original: Table
+    removed: int
+    sha256: str
+
+
+_CLEANED = "synthlens.cleaned"
+
+
+def cleaned() -> Cleaned | None:
+    """The link to the review the loaded synthetic data was cleaned in, while it is loaded."""
+    link = st.session_state.get(_CLEANED)
+    synthetic = table("synthetic")
+    if link is None or synthetic is None or synthetic.sha256 != link.sha256:
+        return None
+    return link
+
+
+def cleaned_from_run() -> int | None:
+    link = cleaned()
+    return link.run_id if link else None
+
+
+def use_cleaned(link: Cleaned | None, synthetic: Table, schema: Schema | None) -> None:
+    """Swap the synthetic table, keeping the schema and target in force (the columns are the
+    same), and remember where it came from (``None``: back to the original)."""
+    kept_target = target()
+    set_table("synthetic", synthetic)
+    st.session_state[_SCHEMA] = schema
+    set_target(kept_target)
+    st.session_state[_CLEANED] = link
+
+
+def set_source(label: str | None) -> None:
     st.session_state[_SOURCE] = label
 
 
@@ -119,6 +156,10 @@ def scoring_widgets() -> tuple[str, str]:
     st.session_state[keys[0]] = now["correlation"]
     st.session_state[keys[1]] = now["sdmetrics_compatible"]
     return keys
+
+
+def scoring_key() -> str:
+    return _SCORING
 
 
 def scoring_chosen() -> None:

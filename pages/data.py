@@ -35,8 +35,10 @@ for col, role in zip(cols, state.ROLES, strict=True):
         tables.loaded_card(role)
 
 if state.has_pair():
-    st.success("Both sides are loaded. Next, check how each column was understood.")
-    st.page_link("pages/schema.py", label="Check the schema", icon=":material/arrow_forward:")
+    schema = inputs.current_schema()
+    assert schema is not None
+    if tables.comparison_summary(schema):
+        st.page_link("pages/schema.py", label="Check the schema", icon=":material/arrow_forward:")
 elif state.tables():
     missing = [state.ROLE_LABELS[r] for r in ("real", "synthetic") if state.table(r) is None]
     st.info(f"Still needed: {' and '.join(missing).lower()}.")

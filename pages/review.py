@@ -2,7 +2,14 @@
 
 import streamlit as st
 
-from components import assessment, review_detail, review_queue, review_state, state
+from components import (
+    assessment,
+    review_detail,
+    review_queue,
+    review_state,
+    run_versions,
+    state,
+)
 
 st.title("Review")
 loaded = assessment.require()
@@ -11,8 +18,9 @@ st.caption(
     "what must not be used (rejected rows are left out of the cleaned dataset on the Sign-off "
     "page), waive an exception with a reason. Decisions are saved at once, with your name."
 )
-reviewer = review_queue.reviewer_gate()
 run = review_state.run_id(loaded)
+run_versions.banner(run)
+reviewer = review_queue.reviewer_gate()
 items = review_state.current_items(run)
 review_queue.header(items, reviewer)
 review_queue.filter_bar(items)

@@ -2,7 +2,15 @@
 
 import streamlit as st
 
-from components import assessment, downloads, review_report, review_state, signoff_view
+from components import (
+    assessment,
+    cleaned_review,
+    downloads,
+    review_report,
+    review_state,
+    run_versions,
+    signoff_view,
+)
 
 st.title("Sign-off")
 loaded = assessment.require()
@@ -13,6 +21,7 @@ st.caption(
 )
 run = review_state.run_id(loaded)
 store = review_state.store()
+run_versions.banner(run)
 items = review_state.current_items(run)
 history = store.sign_offs(run)
 
@@ -25,6 +34,7 @@ gates = review_report.gates_for(policy, loaded.assessment, items) if policy else
 if policy is not None:
     signoff_view.gates(gates)
 signoff_view.blockers(items)
+cleaned_review.offer(run, loaded, items)
 
 st.subheader("Sign off", anchor=False)
 if policy is None:

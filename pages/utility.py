@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import assessment, utility_view
+from components import assessment, run_versions, utility_view
 
 st.title("Utility")
 loaded = assessment.require()
@@ -12,6 +12,7 @@ st.caption(
     "the same real holdout rows."
 )
 utility_view.target_picker(loaded)
+run_versions.banner_for(loaded)
 res = utility_view.result(loaded)
 if res is None:
     st.info("Utility was not computed for this pair.")

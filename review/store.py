@@ -63,6 +63,7 @@ class Store(SignOffs):
         tool_version: str,
         settings: Mapping[str, Any],
         scores: Mapping[str, Any],
+        carry_from: int | None = None,
     ) -> Run:
         """The run for these input files and settings, created when it does not exist yet.
 
@@ -78,11 +79,16 @@ class Store(SignOffs):
         settings, scores:
             Stored as given (JSON). Scores of an existing run are kept, not replaced.
 
+        carry_from:
+            The run a new run takes decisions from, when it is derived from that one (the
+            cleaned synthetic data of a review); by default the most recent earlier run on the
+            same real file.
+
         Returns
         -------
         Run
-            A new run remembers, in ``carry_from_run_id``, the most recent earlier run on the
-            same real file; ``add_items`` copies its decisions for items with the same key.
+            A new run remembers, in ``carry_from_run_id``, the run it carries decisions from;
+            ``add_items`` copies its decisions for items with the same key.
         """
         clean = convert.check_inputs(inputs)
         version = clean_name(tool_version, "tool version")
@@ -95,8 +101,12 @@ class Store(SignOffs):
                 return found
             try:
                 with self._write() as session:
-                    previous = session.scalar(
-                        select(func.max(RunRow.id)).where(RunRow.real_sha == clean["real"])
+                    previous = (
+                        carry_from
+                        if carry_from is not None
+                        else session.scalar(
+                            select(func.max(RunRow.id)).where(RunRow.real_sha == clean["real"])
+                        )
                     )
                     row = RunRow(
                         fingerprint=fingerprint, real_sha=clean["real"],
