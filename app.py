@@ -5,11 +5,15 @@ Router only: page config, the page list, and the sidebar's account of what is lo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from components import inputs, sidebar
 
-st.set_page_config(page_title="SynthLens", page_icon=":material/query_stats:", layout="wide")
+# A local file: a Material icon here makes the browser fetch the favicon from the internet.
+ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")
+st.set_page_config(page_title="SynthLens", page_icon=ICON, layout="wide")
 
 PAGES = {
     "Inputs": [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -17,13 +16,6 @@ def _details(loaded: Loaded) -> pd.DataFrame:
             columns=["column_a", "column_b", "metric", "score", "real", "synthetic"]
         )
     return res.details
-
-
-def _matrix(d: pd.DataFrame, value: str, names: list[str]) -> pd.DataFrame:
-    m = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-    for a, b, v in zip(d["column_a"], d["column_b"], d[value], strict=True):
-        m.loc[a, b] = m.loc[b, a] = v
-    return m
 
 
 def heatmaps(loaded: Loaded) -> None:
@@ -48,7 +40,7 @@ def heatmaps(loaded: Loaded) -> None:
                "sidebar.")  # fmt: skip
     st.plotly_chart(
         charts.correlation_heatmaps(
-            _matrix(corr, "real", names), _matrix(corr, "synthetic", names)
+            charts.pair_matrix(corr, "real", names), charts.pair_matrix(corr, "synthetic", names)
         ),
         width="stretch",
         key="corr_heatmaps",

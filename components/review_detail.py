@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import math
-import re
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
-from components import charts, state
+from components import charts, outliers_view, row_compare, state
 from components import review_state as rs
 from components.assessment import Loaded
-from components.review_items import REAL_LIKE, is_row_kind
+from components.review_items import REASON_WORDS, is_row_kind
 from components.review_queue import SEVERITY_BADGE, kind_label, show_flash
-from components.review_queue import md as _md
 from metrics.schema import Kind
+from outputs.escape import md as _md
+from outputs.words import plural
 from review import Item
 
-HIDDEN = "(hidden)"
 REAL_LIKE_FINDINGS = ("exact_copies", "copied_rows", "near_copy_rows")
 # (status, label, shortcut, icon, help for a finding, help for a row)
 ACTIONS = (
@@ -39,10 +35,10 @@ def show(run: int, item: Item | None, loaded: Loaded, redact: bool) -> None:
         st.success("Nothing to review in this view.", icon=":material/task_alt:")
         return
     badge = SEVERITY_BADGE.get(item.severity, item.severity)
-    title = kind_label(item.kind) + (f": synthetic row {item.row}" if item.row is not None else "")
+    title = kind_label(item.kind) + (f" · synthetic row {item.row}" if item.row is not None else "")
     st.subheader(title, anchor=False)
-    st.caption(f"{badge} · `{item.kind}`" + (
-        f" · {', '.join(item.columns)}" if item.columns else ""))  # fmt: skip
+    columns = ", ".join(_md(c) for c in item.columns)
+    st.caption(badge + (f" · {columns}" if columns else ""))
     st.markdown(_md(item.message))
     decision_panel(run, item)
     _history(item)
@@ -58,20 +54,13 @@ def show(run: int, item: Item | None, loaded: Loaded, redact: bool) -> None:
 
 def _finding_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
     ev, enc = item.evidence, loaded.enc
-    chart = ev.get("chart")
     names = set(enc.schema.names())
     cols = [c for c in item.columns if c in names]
     try:
-        if chart == "joint" and len(cols) == 2:
-            continuous = {Kind.NUMERICAL, Kind.DATETIME}
-            both = all(enc.schema.kind_of(c) in continuous for c in cols)
-            if redact and both:
-                st.caption("Scatter plot hidden: its points are real records. The two "
-                           "distributions follow.")  # fmt: skip
-                for c in cols:
-                    st.plotly_chart(charts.distribution(enc, c), key=f"dist-{item.id}-{c}")
-            else:
-                st.plotly_chart(charts.joint_view(enc, *cols), key=f"joint-{item.id}")
+        if item.kind == "dcr_closer_to_training":
+            outliers_view.distance_chart(loaded, key=f"dcr-{item.id}")
+        elif item.kind == "pair" and len(cols) >= 2 or ev.get("chart") == "joint":
+            _pair_chart(item, loaded, cols, redact)
         elif cols:
             shown = cols[0]
             if len(cols) > 1:
@@ -80,15 +69,34 @@ def _finding_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
             st.caption("Share of rows per value range or category: real in indigo, "
                        "synthetic in amber.")  # fmt: skip
     except (KeyError, ValueError, IndexError) as exc:
-        st.caption(f"No chart for this finding ({exc}).")
+        st.caption(f"No chart for this finding ({_md(exc)}).")
     rows = [int(r) for r in ev.get("rows") or []]
     if rows:
         _synthetic_rows(item, rows, int(ev.get("n_rows") or len(rows)), redact)
 
 
+def _pair_chart(item: Item, loaded: Loaded, cols: list[str], redact: bool) -> None:
+    """The joint view of the pair (the Pairs page's chart); a finding about one column's
+    relations with several others offers each of its pairs."""
+    enc = loaded.enc
+    pairs = [(cols[0], other) for other in cols[1:]]
+    a, b = pairs[0]
+    if len(pairs) > 1:
+        a, b = st.selectbox("Pair", pairs, key=state.widget_key("pair", item.id),
+                            format_func=lambda p: f"{p[0]} ~ {p[1]}")  # fmt: skip
+    continuous = {Kind.NUMERICAL, Kind.DATETIME}
+    if redact and all(enc.schema.kind_of(c) in continuous for c in (a, b)):
+        st.caption("Scatter plot hidden: its points are real records. The two distributions "
+                   "follow.")  # fmt: skip
+        for c in (a, b):
+            st.plotly_chart(charts.distribution(enc, c), key=f"dist-{item.id}-{c}")
+        return
+    st.plotly_chart(charts.joint_view(enc, a, b), key=f"joint-{item.id}-{a}-{b}")
+
+
 def _synthetic_rows(item: Item, rows: list[int], total: int, redact: bool) -> None:
     synthetic = state.table("synthetic")
-    label = f"The synthetic rows involved ({len(rows)} shown of {total})"
+    label = f"The synthetic rows involved ({len(rows):,} shown of {plural(total, 'row')})"
     with st.expander(label, expanded=not item.columns):
         if redact and item.kind in REAL_LIKE_FINDINGS:
             st.caption(f"Rows {', '.join(map(str, rows))}: values hidden, as these rows "
@@ -98,58 +106,15 @@ def _synthetic_rows(item: Item, rows: list[int], total: int, redact: bool) -> No
             st.dataframe(synthetic.frame.iloc[keep], height=240)
 
 
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "(missing)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
-def side_by_side(values: dict[str, Any], real: pd.Series | None, redact_real: bool,
-                 redact_synthetic: bool, reason: str = "") -> pd.DataFrame:  # fmt: skip
-    """Column | synthetic value | closest real value | same or not | named by the flag."""
-    syn_raw = [_cell(v) for v in values.values()]
-    out = pd.DataFrame({"Column": list(values),
-                        "Synthetic": [HIDDEN] * len(syn_raw) if redact_synthetic else syn_raw})  # fmt: skip
-    if real is not None:
-        raw = [_cell(real.get(c)) if c in real.index else "(no such column)" for c in values]
-        out["Closest real record"] = [HIDDEN] * len(raw) if redact_real else raw
-        if not redact_real:  # "=" beside a shown synthetic value would reveal the real one
-            out["Same"] = ["=" if a == b else "≠" for a, b in zip(raw, syn_raw, strict=True)]
-    named = [bool(re.search(rf"(^|[\s;(]){re.escape(c)}\b", reason)) for c in values]
-    out["Flag"] = ["flagged" if n else "" for n in named]
-    return out
-
-
 def _row_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
     ev = item.evidence
-    reasons = ", ".join(r.replace("_", " ") for r in ev.get("reasons", []))
-    st.caption(f"Reasons: {reasons} · seriousness {float(ev.get('score') or 0):.2f} (1 = certain)")
-    real_table, closest = state.table("real"), ev.get("closest_real")
-    real = None
-    if real_table is not None and closest is not None and 0 <= closest < len(real_table.frame):
-        real = real_table.frame.iloc[int(closest)]
-    hide_syn = redact and any(r in REAL_LIKE for r in ev.get("reasons", []))
-    table = side_by_side(dict(ev.get("values") or {}), real, redact, hide_syn,
-                         str(ev.get("reason", "")))  # fmt: skip
-    where = f"row {closest} of the real file" if real is not None else "none found"
-    st.markdown(f"**The synthetic row beside its closest real record** ({where})")
-    if redact:
-        hidden = " and this row's values (it copies a real record)" if hide_syn else ""
-        st.caption(f"Redact real values is on: real values{hidden} are hidden.")
-    else:
-        st.caption("Red: a column the flag is about. Yellow: differs from the closest real record.")
-
-    def mark(row: pd.Series) -> list[str]:
-        color = ("background-color: #fde2e2" if row.get("Flag") else
-                 "background-color: #fff4d6" if row.get("Same") == "≠" else "")  # fmt: skip
-        return [color] * len(row)
-
-    st.dataframe(table.style.apply(mark, axis=1), hide_index=True,
-                 height=min(640, 35 * len(table) + 40))  # fmt: skip
+    reasons = [str(r) for r in ev.get("reasons", [])]
+    words = ", ".join(REASON_WORDS.get(r, r.replace("_", " ")) for r in reasons)
+    st.caption(f"Reasons: {words} · seriousness {float(ev.get('score') or 0):.2f} (1 = certain)")
+    values = pd.Series(dict(ev.get("values") or {}), dtype=object)
+    closest = ev.get("closest_real")
+    row_compare.show(loaded, int(item.row or 0), None if closest is None else int(closest),
+                     str(ev.get("reason", "")), reasons, redact, values=values)  # fmt: skip
 
 
 # -------------------------------------------------------------------------------- decision
@@ -160,12 +125,12 @@ def _status_line(item: Item) -> None:
         st.markdown("**Status:** open, nobody has decided yet.")
         earlier = item.evidence.get("earlier_decision")
         if earlier:
+            reason = f" Reason: {_md(earlier['reason'])}." if earlier.get("reason") else ""
             st.caption(
-                f"An earlier run had this item {_md(str(earlier.get('status')))} by "
-                f"{_md(str(earlier.get('decided_by') or '?'))}"
-                + (f" ({_md(str(earlier['reason']))})" if earlier.get("reason") else "")
-                + f"; it is open again because it is worse now (was "
-                f"{_md(str(earlier.get('severity')))}: {_md(str(earlier.get('message')))})."
+                "Open again because it is worse now. "
+                f"An earlier run had it {_md(earlier.get('status'))} by "
+                f"{_md(earlier.get('decided_by') or '?')}.{reason} "
+                f"Then it was {_md(earlier.get('severity'))}: {_md(earlier.get('message'))}"
             )
         return
     when = item.decided_at.strftime("%Y-%m-%d %H:%M UTC") if item.decided_at else ""
@@ -214,11 +179,12 @@ def _history(item: Item) -> None:
     comments = store.comments(item.id)
     if not trail and not comments:
         return
-    with st.expander(f"History ({len(trail)} changes, {len(comments)} comments)"):
+    with st.expander(f"History ({plural(len(trail), 'change')}, "
+                     f"{plural(len(comments), 'comment')})"):  # fmt: skip
         for c in comments:
             st.markdown(f"💬 **{_md(c.reviewer)}** ({c.created_at:%Y-%m-%d %H:%M}): {_md(c.text)}")
         for e in trail:
             before = (e.before or {}).get("status", "")
             after = (e.after or {}).get("status", "")
             change = f"{before} → {after}" if after else e.action
-            st.caption(f"{e.at:%Y-%m-%d %H:%M:%S} · {e.actor} · {e.action}: {change}")
+            st.caption(f"{e.at:%Y-%m-%d %H:%M:%S} · {_md(e.actor)} · {e.action}: {change}")

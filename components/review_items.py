@@ -8,6 +8,7 @@ A finding's key is ``Finding.key()``; a flagged row's key hashes its values and 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,32 +32,43 @@ ROW_SUFFIX = "_row"
 # Reasons whose synthetic values are (nearly) a real record: hidden too when redacting.
 REAL_LIKE = ("copied", "near_copy")
 MAX_EVIDENCE_ROWS = 50
-# Plain words for item kinds; an unknown kind shows as its name with spaces.
+# Plain words for finding kinds; flagged rows are "Flagged row: <reason>" (see ``kind_title``),
+# so a finding about how many rows have a reason never reads like one row's label.
 KIND_TITLES = {
     "marginal": "Column distribution differs",
-    "pair": "Relation of two columns differs",
+    "pair": "Relation between columns differs",
     "missing_values": "Share of missing values differs",
-    "missing_category": "Real category missing or rare",
+    "missing_category": "Real category missing",
+    "scarce_category": "Real category too rare",
     "range_not_covered": "Real range not covered",
     "invalid_values": "Values the real data rules out",
     "detectable": "Synthetic rows can be told apart",
     "exact_copies": "Exact copies of real rows",
     "dcr_closer_to_training": "Rows too close to the training data",
-    "copied_rows": "Copied rows",
-    "invalid_rows": "Invalid rows",
-    "near_copy_rows": "Near copies of real rows",
-    "anomalous_rows": "Unusual rows",
-    "obviously_synthetic_rows": "Obviously synthetic rows",
+    "copied_rows": "Share of exact copies",
+    "invalid_rows": "Share of invalid rows",
+    "near_copy_rows": "Share of near copies",
+    "anomalous_rows": "Share of unusual rows",
+    "obviously_synthetic_rows": "Share of obviously synthetic rows",
     "target_missing": "Target column unusable",
     "lost_class": "Target class lost",
     "invented_class": "Target class invented",
     "utility_drop": "Models trained on it do worse",
-    "copied_row": "Row copies a real record",
-    "invalid_row": "Row with invalid values",
-    "near_copy_row": "Row nearly copies a real record",
-    "obviously_synthetic_row": "Obviously synthetic row",
-    "anomalous_row": "Unusual row",
+    "easy_target": "Target too easy to predict",
 }
+# The words for each flag reason, as the Outliers & privacy page says them.
+REASON_WORDS = {
+    "copied": "exact copy",
+    "invalid": "invalid value",
+    "near_copy": "near copy",
+    "obviously_synthetic": "obviously synthetic",
+    "anomalous": "unusual combination",
+}
+ROW_TITLE = "Flagged row: "
+# How both pages count flagged rows per reason.
+COUNT_RULE = (
+    "Counts per reason include every reason a row has: a row with two reasons counts under both."
+)
 
 
 @dataclass(frozen=True)
@@ -100,12 +112,40 @@ def identity(a: Assessment) -> RunIdentity:
 
 
 def kind_title(kind: str) -> str:
-    """A review item kind in plain words."""
+    """A review item kind in plain words, e.g. "Flagged row: exact copy" for ``copied_row``."""
+    if is_row_kind(kind):
+        reason = kind.removesuffix(ROW_SUFFIX)
+        return ROW_TITLE + REASON_WORDS.get(reason, reason.replace("_", " "))
     return KIND_TITLES.get(kind) or kind.replace("_", " ").capitalize()
 
 
 def is_row_kind(kind: str) -> bool:
     return kind.endswith(ROW_SUFFIX)
+
+
+def row_reasons(kind: str, evidence: dict[str, Any] | None) -> list[str]:
+    """Every flag reason of a row item (its kind names only the most serious one)."""
+    reasons = [str(r) for r in (evidence or {}).get("reasons") or []]
+    return reasons or [kind.removesuffix(ROW_SUFFIX)]
+
+
+def matches_kind(kind: str, evidence: dict[str, Any] | None, wanted: str) -> bool:
+    """Whether an item passes the Kind filter ``wanted``: a finding by its kind, a flagged row
+    by any of its reasons (``wanted`` is then ``<reason>_row``), as the counts say."""
+    if is_row_kind(wanted):
+        return is_row_kind(kind) and wanted.removesuffix(ROW_SUFFIX) in row_reasons(kind, evidence)
+    return kind == wanted
+
+
+def kind_counts(items: Iterable[Any]) -> Counter[str]:
+    """Items per Kind filter value: findings by kind, flagged rows under every reason."""
+    counts: Counter[str] = Counter()
+    for i in items:
+        if is_row_kind(i.kind):
+            counts.update(r + ROW_SUFFIX for r in dict.fromkeys(row_reasons(i.kind, i.evidence)))
+        else:
+            counts[i.kind] += 1
+    return counts
 
 
 def row_kind(reasons: list[str]) -> str:

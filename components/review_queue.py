@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from functools import partial
 
@@ -11,14 +10,23 @@ import streamlit as st
 
 from components import review_state as rs
 from components import state
-from components.review_items import is_row_kind, kind_title
+from components.review_items import (
+    COUNT_RULE,
+    ROW_REASONS,
+    ROW_SUFFIX,
+    is_row_kind,
+    kind_counts,
+    kind_title,
+)
+from outputs.escape import md
+from outputs.words import plural
 from review import Item
 
 GROUPS = (rs.ALL_ITEMS, rs.ALL_FINDINGS, rs.ALL_ROWS)
 SEVERITY_BADGE = {"high": ":red-badge[high]", "medium": ":orange-badge[medium]",
                   "low": ":blue-badge[low]"}  # fmt: skip
-TEXT_COLOURS = {"high": "#b91c1c", "medium": "#b45309", "low": "#1d4ed8", "accepted": "#15803d",
-                "rejected": "#b91c1c", "waived": "#6b7280"}  # fmt: skip
+TEXT_COLOURS = {"high": "#b91c1c", "medium": "#b45309", "low": "#1d4ed8", "Accepted": "#15803d",
+                "Rejected": "#b91c1c", "Waived": "#6b7280"}  # fmt: skip
 
 
 def kind_label(kind: str) -> str:
@@ -54,11 +62,11 @@ def header(items: Sequence[Item], reviewer: str) -> None:
                     text=f"**{reviewed} of {total} reviewed**")  # fmt: skip
         findings = [i for i in items if not is_row_kind(i.kind)]
         rows = [i for i in items if is_row_kind(i.kind)]
+        rejected = sum(i.status == "rejected" for i in rows)
         st.caption(
             f"Findings: {sum(i.reviewed for i in findings)} of {len(findings)} reviewed · "
             f"flagged rows: {sum(i.reviewed for i in rows)} of {len(rows)} reviewed · "
-            f"{sum(i.status == 'rejected' for i in rows)} rows rejected (left out of the "
-            "cleaned dataset)."
+            f"{plural(rejected, 'row')} rejected (left out of the cleaned dataset)."
         )
     with right:
         who, change = st.columns([3, 1], vertical_alignment="center")
@@ -86,17 +94,28 @@ def _select(label: str, name: str, options: list[str], default: str, fmt=None) -
     )  # fmt: skip
 
 
+def kind_options(items: Sequence[Item]) -> tuple[list[str], dict[str, int]]:
+    """The Kind filter's values and counts: the groups, each finding kind (by its words), then
+    one entry per flag reason, counting a row under every reason it has."""
+    counts = kind_counts(items)
+    n_rows = sum(is_row_kind(i.kind) for i in items)
+    counts.update({rs.ALL_ITEMS: len(items), rs.ALL_FINDINGS: len(items) - n_rows,
+                   rs.ALL_ROWS: n_rows})  # fmt: skip
+    findings = sorted((k for k in counts if k not in GROUPS and not is_row_kind(k)),
+                      key=kind_title)  # fmt: skip
+    rows = [r + ROW_SUFFIX for r in ROW_REASONS if counts.get(r + ROW_SUFFIX)]
+    rows += sorted(k for k in counts if is_row_kind(k) and k not in rows)
+    return [*GROUPS, *findings, *rows], dict(counts)
+
+
 def filter_bar(items: Sequence[Item]) -> rs.Filters:
     """Kind, severity, status and column filters; the queue and the flow follow them."""
-    kinds = Counter(i.kind for i in items)
-    n_rows = sum(n for k, n in kinds.items() if is_row_kind(k))
-    groups = {rs.ALL_ITEMS: len(items), rs.ALL_FINDINGS: len(items) - n_rows,
-              rs.ALL_ROWS: n_rows}  # fmt: skip
+    options, counts = kind_options(items)
     columns = sorted({c for i in items for c in i.columns})
     a, b, c, d = st.columns(4)
     with a:
-        _select("Kind", "filter_kind", [*groups, *sorted(kinds)], rs.ALL_ITEMS,
-                lambda k: f"{kind_label(k)} ({groups.get(k, kinds.get(k, 0))})")  # fmt: skip
+        _select("Kind", "filter_kind", options, rs.ALL_ITEMS,
+                lambda k: f"{kind_label(k)} ({counts.get(k, 0):,})")  # fmt: skip
     with b:
         _select("Severity", "filter_severity", [rs.ANY, "high", "medium", "low"], rs.ANY)
     with c:
@@ -104,6 +123,8 @@ def filter_bar(items: Sequence[Item]) -> rs.Filters:
                 lambda s: rs.STATUS_LABELS.get(s, s))  # fmt: skip
     with d:
         _select("Column", "filter_column", [rs.ANY, *columns], rs.ANY)
+    st.caption(f"Kind counts every item, whatever its status. {COUNT_RULE} A flagged row is "
+               "listed once, under its most serious reason.")  # fmt: skip
     return rs.filters()
 
 
@@ -120,7 +141,7 @@ def pick(all_items: Sequence[Item], shown: Sequence[Item]) -> Item | None:
 
 
 def item_title(i: Item) -> str:
-    where = f"row {i.row}" if i.row is not None else ", ".join(i.columns)
+    where = f"synthetic row {i.row}" if i.row is not None else ", ".join(i.columns)
     return kind_label(i.kind) + (f" · {where}" if where else "")
 
 
@@ -138,22 +159,29 @@ def queue_table(shown: Sequence[Item], selected: Item | None) -> None:
         {
             "Severity": [i.severity for i in shown],
             "Item": [item_title(i) for i in shown],
-            "Status": [i.status for i in shown],
+            "Status": [rs.STATUS_LABELS.get(i.status, i.status) for i in shown],
         }
     )
     at = [ids.index(selected.id)] if selected is not None and selected.id in ids else []
     # Same key while the user clicks through the table (it keeps its scroll position); a new
     # one when the list or the shown item changes otherwise, so the selection follows the view.
     key = state.widget_key("queue", state.queue_generation(), hash(tuple(ids)))
+    # Fixed widths for the short columns, and rows tall enough for the item's words to wrap
+    # onto a second line (Streamlit wraps text only in rows taller than 64 px), so nothing is
+    # cut off in the left half of a 1400 px window.
     st.dataframe(
         frame.style.map(_colour, subset=["Severity", "Status"]),
-        hide_index=True, height=min(600, 35 * len(frame) + 38), key=key,
+        hide_index=True, height=min(640, ROW_HEIGHT * len(frame) + 38), key=key,
         on_select=partial(rs.select_from_table, key, ids), selection_mode="single-row",
-        selection_default={"selection": {"rows": at}},
-        column_config={"Severity": st.column_config.TextColumn(width="small"),
-                       "Status": st.column_config.TextColumn(width="small")},
+        selection_default={"selection": {"rows": at}}, row_height=ROW_HEIGHT, width="stretch",
+        column_config={"Severity": st.column_config.TextColumn(width=68),
+                       "Item": st.column_config.TextColumn(width=280),
+                       "Status": st.column_config.TextColumn(width=84)},
     )  # fmt: skip
-    st.caption(f"{len(shown)} items in this view. Click a row to open it.")
+    st.caption(f"{plural(len(shown), 'item')} in this view. Click a row to open it.")
+
+
+ROW_HEIGHT = 66
 
 
 def show_flash() -> None:
@@ -164,10 +192,3 @@ def show_flash() -> None:
     icons = {"success": ":material/check_circle:", "error": ":material/block:",
              "info": ":material/info:", "warning": ":material/warning:"}  # fmt: skip
     getattr(st, kind, st.info)(text, icon=icons.get(kind))
-
-
-def md(text: str) -> str:
-    """User text (names, reasons, column names) shown literally inside Markdown."""
-    for ch in "\\`*_{}[]<>#|$~":
-        text = text.replace(ch, "\\" + ch)
-    return text

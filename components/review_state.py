@@ -19,9 +19,10 @@ from streamlit.errors import StreamlitAPIException
 
 from components import state
 from components.assessment import Loaded
-from components.review_items import identity, is_row_kind, items_for, kind_title
+from components.review_items import identity, is_row_kind, items_for, kind_title, matches_kind
 from components.review_report import finding_rows
 from metrics.suite import Assessment
+from outputs.escape import md, md_code
 from outputs.words import plural
 from review import InvalidInput, Item, StaleUpdate, Store, StoreError
 from review.db import resolve_url
@@ -47,7 +48,8 @@ def store() -> Store:
     except (StoreError, SQLAlchemyError, OSError) as exc:
         shown = make_url(url).render_as_string(hide_password=True)
         st.error(
-            f"The review database at `{shown}` cannot be opened: {exc}", icon=":material/error:"
+            f"The review database at {md_code(shown)} cannot be opened: {md(exc)}",
+            icon=":material/error:",
         )
         st.stop()
         raise  # unreachable: st.stop() raises
@@ -79,7 +81,7 @@ def run_id(loaded: Loaded) -> int:
         return _synced_run(resolve_url(), key, loaded.assessment, synthetic.frame,
                            state.cleaned_from_run())  # fmt: skip
     except (StoreError, SQLAlchemyError) as exc:
-        st.error(f"The review queue could not be stored: {exc}", icon=":material/error:")
+        st.error(f"The review queue could not be stored: {md(exc)}", icon=":material/error:")
         st.stop()
         raise
 
@@ -109,7 +111,8 @@ def apply(items: Sequence[Item], f: Filters) -> list[Item]:
         row = is_row_kind(i.kind)
         if f.kind == ALL_FINDINGS and row or f.kind == ALL_ROWS and not row:
             continue
-        if f.kind not in (ALL_ITEMS, ALL_FINDINGS, ALL_ROWS) and i.kind != f.kind:
+        groups = (ALL_ITEMS, ALL_FINDINGS, ALL_ROWS)
+        if f.kind not in groups and not matches_kind(i.kind, i.evidence, f.kind):
             continue
         if f.severity != ANY and i.severity != f.severity:
             continue
@@ -195,20 +198,20 @@ def decide(run: int, item_id: int, version: int, status: str) -> None:
         saved = store().decide(item_id, status, reviewer_name(), reason, comment,
                                expected_version=version)  # fmt: skip
     except StaleUpdate as exc:
-        state.set_flash("error", str(exc))
+        state.set_flash("error", md(exc))
         return
     except InvalidInput as exc:
-        state.set_flash("error", f"Not saved: {exc}.")
+        state.set_flash("error", f"Not saved: {md(exc)}.")
         return
     except SQLAlchemyError as exc:
-        state.set_flash("error", f"Not saved: the review database did not answer ({exc}).")
+        state.set_flash("error", f"Not saved: the review database did not answer ({md(exc)}).")
         return
     state.clear_widget("reason", item_id)
     state.clear_widget("comment", item_id)
     nxt = next_open(apply(current_items(run), filters()), saved)
     what = f"row {saved.row}" if saved.row is not None else kind_title(saved.kind).lower()
     verb = "reopened" if status == "open" else STATUS_LABELS[status].lower()
-    text = f"Saved: {what} {verb} by {saved.changed_by}."
+    text = f"Saved: {md(what)} {verb} by {md(saved.changed_by)}."
     removes = finding_rows(saved)
     if removes and status == "rejected":
         text += f" The cleaned dataset now leaves out its {plural(removes, 'row')}."
@@ -227,7 +230,7 @@ def add_comment(item_id: int) -> None:
     try:
         store().comment(item_id, reviewer_name(), text)
     except InvalidInput as exc:
-        state.set_flash("error", f"Not saved: {exc}.")
+        state.set_flash("error", f"Not saved: {md(exc)}.")
         return
     state.clear_widget("comment", item_id)
     state.set_flash("success", "Comment saved.")

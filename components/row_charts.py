@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.charts import _LAYOUT, HOLDOUT, REAL, SYNTHETIC
+from outputs.escape import plotly_label, plotly_labels
 
 AUGMENTED = "#64748B"
 TRAIN_SETS = {  # details "train" value -> (legend label, colour)
@@ -101,7 +102,7 @@ def flag_share_bars(counts: Mapping[str, int], n_rows: int, labels: Mapping[str,
     shares = [counts.get(k, 0) / max(n_rows, 1) for k in kinds]
     fig = go.Figure(
         go.Bar(
-            x=shares, y=[labels[k] for k in kinds], orientation="h", marker_color=SYNTHETIC,
+            x=shares, y=[plotly_label(labels[k]) for k in kinds], orientation="h", marker_color=SYNTHETIC,
             text=[f"{counts.get(k, 0):,} row{'' if counts.get(k, 0) == 1 else 's'} ({s:.1%})"
                   for k, s in zip(kinds, shares, strict=True)],
             textposition="auto", hovertemplate="%{y}: %{x:.1%} of synthetic rows<extra></extra>",
@@ -134,7 +135,7 @@ def utility_bars(details: pd.DataFrame, settings: tuple[str, ...] = ("trtr", "ts
             part = details[details["train"] == setting]
             label, color = TRAIN_SETS[setting]
             fig.add_bar(
-                x=part["model"], y=part[metric], name=label, marker_color=color,
+                x=plotly_labels(part["model"]), y=part[metric], name=label, marker_color=color,
                 legendgroup=setting, showlegend=col == 1,
                 text=[f"{v:.2f}" if np.isfinite(v) else "" for v in part[metric]],
                 textposition="outside",
@@ -156,7 +157,7 @@ def recall_bars(recall: Mapping[str, Mapping[str, Mapping[str, float]]]) -> go.F
     """
     models = list(recall)
     fig = make_subplots(
-        rows=1, cols=max(len(models), 1), subplot_titles=[f"{m} model" for m in models],
+        rows=1, cols=max(len(models), 1), subplot_titles=[f"{plotly_label(m)} model" for m in models],
         shared_yaxes=True, horizontal_spacing=0.05,
     )  # fmt: skip
     for col, model in enumerate(models, start=1):
@@ -164,7 +165,7 @@ def recall_bars(recall: Mapping[str, Mapping[str, Mapping[str, float]]]) -> go.F
             per = recall[model].get(setting, {})
             label, color = TRAIN_SETS[setting]
             fig.add_bar(
-                x=list(per), y=list(per.values()), name=label, marker_color=color,
+                x=plotly_labels(per), y=list(per.values()), name=label, marker_color=color,
                 legendgroup=setting, showlegend=col == 1,
                 hovertemplate="class %{x}: recall %{y:.2f}<extra>" + label + "</extra>",
                 row=1, col=col,
@@ -189,7 +190,7 @@ def importance_bars(importances: Mapping[str, Mapping[str, float]], top: int = 1
     for setting, values in (("trtr", trtr), ("tstr", tstr)):
         label, color = TRAIN_SETS[setting]
         fig.add_bar(
-            y=shown, x=[values.get(f, np.nan) for f in shown], name=label, orientation="h",
+            y=plotly_labels(shown), x=[values.get(f, np.nan) for f in shown], name=label, orientation="h",
             marker_color=color,
             hovertemplate="%{y}: score drops by %{x:.3f} when shuffled<extra>" + label + "</extra>",
         )  # fmt: skip

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import streamlit as st
 
+from components import state
 from metrics.results import Finding
 from metrics.suite import FAMILY_LABELS, FAMILY_MEANINGS, Assessment
+from outputs.escape import md
+from outputs.words import plural
 
 SEVERITY_ICON = {
     "high": ":material/error:",
@@ -35,7 +39,7 @@ def score_cards(a: Assessment) -> None:
         value = a.scores.get(name, float("nan"))
         shown = f"{value:.2f}" if math.isfinite(value) else "n/a"
         col.metric(FAMILY_LABELS[name], shown, help=FAMILY_MEANINGS[name], border=True)
-        col.caption(verdict(value) if math.isfinite(value) else _why_missing(a, name))
+        col.caption(verdict(value) if math.isfinite(value) else md(_why_missing(a, name)))
 
 
 def _why_missing(a: Assessment, family: str) -> str:
@@ -47,23 +51,63 @@ def _why_missing(a: Assessment, family: str) -> str:
     return "not computed"
 
 
+# Where each metric's findings are drawn: the page and the words of the link.
+FINDING_PAGES = {
+    "column_shapes": ("pages/columns.py", "Columns", ":material/bar_chart:"),
+    "missing_values": ("pages/columns.py", "Columns", ":material/bar_chart:"),
+    "coverage": ("pages/columns.py", "Columns", ":material/bar_chart:"),
+    "validity": ("pages/columns.py", "Columns", ":material/bar_chart:"),
+    "pair_trends": ("pages/pairs.py", "Pairs", ":material/grid_on:"),
+    "detection": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
+    "privacy": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
+    "row_flags": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
+    "utility": ("pages/utility.py", "Utility", ":material/model_training:"),
+}
+
+
+def finding_page(f: Finding) -> tuple[str, str, str] | None:
+    """The page that shows a finding's evidence: (path, title, icon), or None."""
+    if f.metric in FINDING_PAGES:
+        return FINDING_PAGES[f.metric]
+    return FINDING_PAGES["column_shapes"] if f.columns else None
+
+
 def finding_line(f: Finding) -> None:
+    """A finding's severity and sentence; column names and values in it are shown literally."""
     color = SEVERITY_COLOR.get(f.severity, "gray")
-    st.markdown(f":{color}-badge[{f.severity}] {_escape_md(f.message)}")
+    st.markdown(f":{color}-badge[{f.severity}] {md(f.message)}")
 
 
-def findings_list(findings: list[Finding], limit: int = 8) -> None:
+def _open_in_review(item_id: int) -> None:
+    state.set_review_item(item_id)
+    st.switch_page("pages/review.py")
+
+
+def findings_list(findings: list[Finding], item_ids: Sequence[int | None] = (),
+                  limit: int = 8) -> None:  # fmt: skip
+    """The most serious findings, each with a link to the page that shows it and, when the
+    review queue holds it (``item_ids``, one per finding), a button that opens it there."""
     if not findings:
         st.success("No findings: nothing departs from the real data enough to need a look.")
         return
-    for f in findings[:limit]:
-        finding_line(f)
+    ids = list(item_ids) + [None] * (len(findings) - len(item_ids))
+    for f, item_id in list(zip(findings, ids, strict=True))[:limit]:
+        with st.container(border=True, gap="small"):
+            finding_line(f)
+            bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+            page = finding_page(f)
+            if page is not None:
+                path, title, icon = page
+                bar.page_link(path, label=f"See it on {title}", icon=icon)
+            if item_id is not None and bar.button(
+                "Open in Review", key=state.widget_key("open_item", item_id), type="tertiary",
+                icon=":material/rule:", help="Open this finding in the review queue",
+            ):  # fmt: skip
+                _open_in_review(item_id)
     if len(findings) > limit:
-        st.caption(f"{len(findings) - limit} more findings in the review queue and the report.")
+        more = plural(len(findings) - limit, "more finding")
+        st.caption(f"{more} in the review queue and the report.")
 
 
-def _escape_md(text: str) -> str:
-    # Column names and values come from users' files: keep Markdown from interpreting them.
-    for ch in "\\`*_{}[]<>#|$~":
-        text = text.replace(ch, "\\" + ch)
-    return text
+# Kept for modules that still import the old name; new code imports outputs.escape.md.
+_escape_md = md

@@ -11,8 +11,10 @@ import streamlit as st
 from components import review_state as rs
 from components import state
 from components.review_items import kind_title
-from components.review_queue import md, show_flash
+from components.review_queue import show_flash
 from components.review_report import open_high, rejected_findings
+from outputs.escape import md
+from outputs.words import plural
 from review import Gate, InvalidInput, Item, Policy, PolicyError, SignOff, SignOffRefused
 from review.policy import DEFAULT_POLICY_PATH, load_policy
 from review.records import jsonable
@@ -90,18 +92,18 @@ def blockers(items: Sequence[Item]) -> None:
     high = open_high(items)
     still_open = [i for i in items if i.status == "open"]
     if high:
-        st.markdown(f"**{len(high)} open high-severity findings** (settle them on the Review "
+        st.markdown(f"**{plural(len(high), 'open high-severity finding')}** (settle them on the Review "
                     "page: accept, reject or waive):")  # fmt: skip
         _item_list(high)
     rejected = rejected_findings(items)
     if rejected:
-        st.markdown(f"**{len(rejected)} rejected finding{'s' if len(rejected) != 1 else ''}** "
+        st.markdown(f"**{plural(len(rejected), 'rejected finding')}** "
                     "(a reviewer found them not acceptable: fix the data and assess it again, "
                     "or change the decision on the Review page):")  # fmt: skip
         _item_list(rejected)
     rest = len(still_open) - len(high)
     if rest:
-        st.caption(f"{rest} other items are still open (medium or low findings and flagged "
+        st.caption(f"{plural(rest, 'other item')} still open (medium or low findings and flagged "
                    "rows); they do not block sign-off, but their decisions go into the record.")  # fmt: skip
     if still_open:
         st.page_link("pages/review.py", label="Open the review queue", icon=":material/rule:")
@@ -117,13 +119,19 @@ def _sign(run: int, decision: str, policy: Policy, scores: dict, gate_list: list
         signed = rs.store().sign_off(run, decision, name, statement, policy, jsonable(scores), gate_list,
                                      expected_state=review_state)  # fmt: skip
     except (SignOffRefused, InvalidInput) as exc:
-        state.set_flash(
-            "error", f"Not signed: {exc}" if isinstance(exc, InvalidInput) else str(exc)
-        )
+        blocking = [g for g in gate_list if g.blocking]
+        if isinstance(exc, SignOffRefused) and decision == "approved" and blocking:
+            # One line per gate: a run-on paragraph of every gate's message is unreadable.
+            verb = "blocks" if len(blocking) == 1 else "block"
+            text = f"Not approved: {plural(len(blocking), 'gate')} still {verb} approval.\n" + "".join(
+                f"\n- **{md(g.label)}**: {md(g.message)}" for g in blocking)  # fmt: skip
+        else:
+            text = f"Not signed: {md(exc)}" if isinstance(exc, InvalidInput) else md(exc)
+        state.set_flash("error", text)
         return
     state.clear_widget("signoff_statement")
-    state.set_flash("success", f"Signed: {signed.decision} by {signed.name}. The record is stored "
-                    "and can only be superseded by a new sign-off.")  # fmt: skip
+    state.set_flash("success", f"Signed: {signed.decision} by {md(signed.name)}. The record is "
+                    "stored and can only be superseded by a new sign-off.")  # fmt: skip
 
 
 def sign_form(run: int, policy: Policy, scores: dict, gate_list: list[Gate]) -> None:
@@ -140,8 +148,12 @@ def sign_form(run: int, policy: Policy, scores: dict, gate_list: list[Gate]) -> 
                    "and every decision. It cannot be edited afterwards, only superseded.")  # fmt: skip
         bar = st.container(horizontal=True)
         args = (run, "approved", policy, scores, gate_list, review_state)
-        bar.form_submit_button("Approve", type="primary", icon=":material/verified:",
-                                on_click=_sign, args=args)  # fmt: skip
+        blocked = sum(g.blocking for g in gate_list)
+        # While gates block approval, Approve is not the suggested action: no primary colour.
+        bar.form_submit_button("Approve", type="secondary" if blocked else "primary",
+                               icon=":material/verified:", on_click=_sign, args=args,
+                               help=f"Blocked by {plural(blocked, 'gate')}: see Gates above."
+                               if blocked else None)  # fmt: skip
         bar.form_submit_button("Reject", icon=":material/block:", on_click=_sign,
                                  args=(run, "rejected", *args[2:]))  # fmt: skip
     show_flash()
@@ -163,7 +175,8 @@ def current(history: Sequence[SignOff], items: Sequence[Item]) -> None:
     signed = {d["item_id"]: d["version"] for d in now.decisions}
     changed = sum(signed.get(i.id) != i.version for i in items)
     if changed:
-        st.warning(f"{changed} decisions changed after this sign-off; sign again to record them.")
+        st.warning(f"{plural(changed, 'decision')} changed after this sign-off; sign again to "
+                   "record them.")  # fmt: skip
 
 
 def history_table(history: Sequence[SignOff]) -> None:

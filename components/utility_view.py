@@ -10,18 +10,12 @@ import streamlit as st
 
 from components import row_charts, scorecard, state
 from components.assessment import Loaded
-from metrics.results import Finding, MetricResult
+from components.result_words import METRIC_WORDS, comparison_table, fitness
+from metrics.results import MetricResult
 from metrics.schema import Kind
 from metrics.utility_target import LOW_DROP, MEDIUM_DROP, default_target
 
 TARGET_KINDS = (Kind.CATEGORICAL, Kind.BOOLEAN, Kind.NUMERICAL)
-METRIC_WORDS = {
-    "accuracy": "share of real holdout rows predicted right",
-    "f1_macro": "F1 averaged over classes, so a rare class counts as much as a common one",
-    "roc_auc": "how well the model ranks rows by class, 0.5 = chance, 1 = perfect",
-    "r2": "share of the target's variance explained, 1 = perfect, 0 = no better than the mean",
-    "mae": "average size of the error, in the target's units (lower is better)",
-}
 # Error text -> what the user can do about it (first match wins).
 HINTS = (
     ("No target column", "Choose the column a model should predict in the box above."),
@@ -62,33 +56,6 @@ def target_picker(loaded: Loaded) -> None:
     )  # fmt: skip
 
 
-def fitness(score: float, findings: list[Finding], target: str) -> tuple[str, str]:
-    """``(level, sentence)``: whether the synthetic data is fit for training a model of target.
-
-    ``level`` is ``"fit"``, ``"care"`` or ``"not fit"`` by the utility score (at least
-    ``LOW_DROP`` fit, at least ``MEDIUM_DROP`` with care), one step lower when a class of the
-    target is lost or the target column is unusable.
-    """
-    t = f"'{target}'"
-    if not math.isfinite(score):
-        return "not fit", f"Whether the synthetic data is fit for predicting {t} is not known."
-    level = 0 if score >= LOW_DROP else 1 if score >= MEDIUM_DROP else 2
-    lost = [f for f in findings if f.kind in ("lost_class", "target_missing")]
-    if lost:
-        level = min(2, level + 1)
-    kept = f"models trained on it keep {score:.0%} of the real-trained models' quality on real rows"
-    sentence = [
-        f"Fit for training a model of {t}: {kept}.",
-        f"Usable with care for {t}: {kept}; check the per-class recall and the findings first.",
-        f"Not fit for training a model of {t}: {kept}.",
-    ][level]
-    if lost:
-        sentence += " A class of the target is lost or the target is unusable (see below)."
-    if any(f.kind == "easy_target" for f in findings):
-        sentence += " But the target is almost trivial to predict, so this says little (see below)."
-    return ("fit", "care", "not fit")[level], sentence
-
-
 def verdict(res: MetricResult) -> None:
     """The plain sentence, the score with its formula, and the utility findings."""
     ex = res.extra
@@ -112,23 +79,6 @@ def error_message(res: MetricResult) -> None:
     hint = next((h for key, h in HINTS if key in error), "Choose another target column above.")
     st.error(scorecard._escape_md(error), icon=":material/error:")
     st.info(f"**What to do:** {hint}", icon=":material/lightbulb:")
-
-
-def comparison_table(details: pd.DataFrame) -> pd.DataFrame:
-    """Model | Metric | TRTR | TSTR | TSTR - TRTR | real + synthetic, one line per model x metric."""
-    lines = []
-    for model, part in details.groupby("model", sort=False):
-        by = part.set_index("train")
-        for metric in row_charts.model_metrics(details):
-            value = {s: float(by[metric].get(s, math.nan)) for s in ("trtr", "tstr", "augmented")}
-            lines.append({
-                "Model": model, "Metric": row_charts.METRIC_LABELS[metric],
-                "Trained on real (TRTR)": value["trtr"],
-                "Trained on synthetic (TSTR)": value["tstr"],
-                "TSTR - TRTR": value["tstr"] - value["trtr"],
-                "Real + synthetic": value["augmented"],
-            })  # fmt: skip
-    return pd.DataFrame(lines)
 
 
 def model_comparison(res: MetricResult) -> None:

@@ -32,9 +32,16 @@ _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# GFM turns bare URLs and e-mail addresses into links even when their punctuation is escaped:
+# an invisible WORD JOINER inside the trigger ("http:", "www.", "@") stops it.
+_AUTOLINK = re.compile(r"(?i)(?<=https)(?=:)|(?<=http)(?=:)|(?<=ftp)(?=:)|(?<=w)(?=ww\.)|(?<=@)")
+_JOINER = "\u2060"
+
+
 def md(value: Any) -> str:
     """``value`` as literal text inside Streamlit Markdown, on one line."""
     text = _LINE_BREAKS.sub(" ", str(value))
+    text = _AUTOLINK.sub(_JOINER, text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

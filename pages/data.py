@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import inputs, state, tables
+from outputs.escape import md
 
 st.title("Data")
 st.write(
@@ -31,7 +32,7 @@ for col, role in zip(cols, state.ROLES, strict=True):
         )
         error = inputs.upload_errors().get(role)
         if error:
-            st.error(error, icon=":material/error:")
+            st.error(md(error), icon=":material/error:")
         tables.loaded_card(role)
 
 if state.has_pair():

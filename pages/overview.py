@@ -1,12 +1,16 @@
-"""Overview: the score card, the top findings and the inputs side by side."""
+"""Overview: the verdict, the score card, the top findings and the inputs side by side."""
 
 import streamlit as st
 
-from components import assessment, cache, scorecard, state
+from components import assessment, cache, scorecard, state, verdict
+from outputs.words import plural
 
 st.title("Overview")
 loaded = assessment.require()
 a = loaded.assessment
+
+items = verdict.stored_items(loaded)
+verdict.banner(loaded, items)
 
 st.caption("Scores run from 0 to 1; higher is better. Hover a score's **?** for what it measures.")
 scorecard.score_cards(a)
@@ -14,7 +18,7 @@ scorecard.score_cards(a)
 left, right = st.columns([3, 2])
 with left:
     st.subheader("What needs a look")
-    scorecard.findings_list(a.findings)
+    scorecard.findings_list(a.findings, verdict.item_ids(loaded, items))
 with right:
     st.subheader("The inputs")
     tables = state.tables()
@@ -22,4 +26,4 @@ with right:
     st.dataframe(facts, width="stretch", hide_index=True)
     if a.schema.only_real or a.schema.only_synthetic or a.schema.conflicts:
         st.warning("Some columns are not compared: see the Schema page.")
-    st.caption(f"{len(a.schema.columns)} columns compared. Seed {a.options.seed}.")
+    st.caption(f"{plural(len(a.schema.columns), 'column')} compared.")

@@ -27,7 +27,7 @@ review_queue.filter_bar(items)
 shown = review_state.apply(items, review_state.filters())
 selected = review_queue.pick(items, shown)
 
-left, right = st.columns([5, 6], gap="large")
+left, right = st.columns([1, 1], gap="medium")
 with left:
     review_queue.queue_table(shown, selected)
 with right:

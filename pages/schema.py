@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import inputs, schema_editor
+from outputs.escape import md
 
 st.title("Schema")
 schema = inputs.current_schema()
@@ -17,7 +18,7 @@ st.write(
     "the statistics. Correct a kind in the table if it is wrong."
 )
 for warning in schema.warnings():
-    st.warning(warning, icon=":material/warning:")
+    st.warning(md(warning), icon=":material/warning:")
 
 schema_editor.kind_table(schema)
 schema_editor.metadata_io(schema)

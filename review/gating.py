@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from review.policy import Gate, Policy, evaluate
+from review.policy import GATES, Gate, Policy, evaluate
+
+_KINDS = {spec.name: spec.kind for spec in GATES}
 
 
 def open_high_findings(assessment: Any) -> int:
@@ -69,12 +71,22 @@ def policy_dict(policy: Policy) -> dict[str, Any]:
 
 
 def gate_dict(gate: Gate) -> dict[str, Any]:
-    """One gate as plain data, with its display ``status`` (passed, failed, not evaluated)."""
+    """One gate as plain data, with its display ``status`` (passed, failed, not evaluated).
+
+    ``kind`` is ``"min"`` (a score), ``"max_rate"`` (a share) or ``"max_count"``; the threshold
+    and value of a count gate are whole numbers, so reports print ``1``, never ``1.000``.
+    """
+    kind = _KINDS.get(gate.name, "min")
+    threshold, value = gate.threshold, gate.value
+    if kind == "max_count":
+        threshold = int(round(threshold))
+        value = None if value is None else int(round(value))
     return {
         "name": gate.name,
         "label": gate.label,
-        "threshold": gate.threshold,
-        "value": gate.value,
+        "kind": kind,
+        "threshold": threshold,
+        "value": value,
         "passed": gate.passed,
         "blocking": gate.blocking,
         "status": gate.status,

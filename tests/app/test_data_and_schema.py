@@ -60,7 +60,7 @@ def test_bad_file_gets_a_message_not_a_traceback(app):
     app.run()
     no_exceptions(app)
     assert app.error, "a bad file must produce a visible error"
-    assert "real.csv" in app.error[0].value
+    assert "real.csv" in app.error[0].value.replace("\\", "")  # shown escaped
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
@@ -69,7 +69,7 @@ def test_each_bad_upload_is_a_message(app, name):
     app.get("file_uploader")[1].set_value((name, data, "application/octet-stream"))
     app.run()
     no_exceptions(app)
-    message = "\n".join(e.value for e in app.error)
+    message = "\n".join(e.value for e in app.error).replace("\\", "")  # shown escaped
     assert name in message and expected.lower() in message.lower(), message
 
 
@@ -80,7 +80,7 @@ def test_a_bad_file_after_a_good_one_says_which_file_is_still_used(app):
     app.get("file_uploader")[0].set_value(("broken.csv", b"a,b\n1,2\n3,4,5\n", "text/csv"))
     app.run()
     no_exceptions(app)
-    message = "\n".join(e.value for e in app.error)
+    message = "\n".join(e.value for e in app.error).replace("\\", "")
     assert "broken.csv" in message
     assert "The real data in use is still real.csv, loaded earlier." in message
 

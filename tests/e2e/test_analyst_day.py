@@ -75,7 +75,8 @@ def test_review_sign_off_and_download(page, tmp_path):
     form.get_by_label("Statement").fill(STATEMENT)
     form.get_by_role("button", name="Approve").click()
     wait_idle(page)
-    page.get_by_text("Cannot approve while gates block it").wait_for()
+    page.get_by_text("Not approved:").wait_for()
+    page.get_by_text(re.compile("still blocks? approval")).first.wait_for()
     # The refused statement is still in its box: sign the rejection with it.
     assert form.get_by_label("Statement").input_value() == STATEMENT
     form.get_by_role("button", name="Reject").click()

@@ -22,6 +22,8 @@ HOSTILE = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'
 # Inside a <script> block, "<!--<script>" makes the HTML parser wait for a second "</script>".
 COMMENT = "<!--<script>visits"
+# Plotly draws <a href> and <span style> from labels unless they are escaped.
+LINK = '<a href="http://x">a</a>'
 
 
 def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -29,7 +31,7 @@ def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     n = 300
     real = pd.DataFrame({
         HOSTILE: rng.normal(50, 10, n).round(1),
-        "city": rng.choice(["Lyon", "Nice", IMG], n),
+        "city": rng.choice(["Lyon", "Nice", IMG, LINK], n),
         COMMENT: rng.integers(0, 20, n),
     })  # fmt: skip
     synthetic = real.sample(frac=1.0, random_state=1).reset_index(drop=True)
@@ -80,6 +82,12 @@ def test_report_opens_offline_without_errors_and_shows_hostile_names_as_text(bro
     assert problems == []
     assert dialogs == [], "a string from the data ran as script"
     assert page.locator("img[src=x]").count() == 0
+    # No link from the data, in the page or in a chart (the report's own links are to sections).
+    assert page.locator("a[href]:not([href^='#'])").count() == 0
+    assert page.locator(".main-svg a").count() == 0
+    assert page.locator(".modebar-btn[data-title^='Share']").count() == 0  # no upload to the cloud
+    for heading in ("Summary", "Columns", "Pairs", "Privacy", "Flagged rows", "Gates"):
+        assert page.get_by_role("heading", name=heading, exact=True).count() == 1
     body = page.locator("body").inner_text()
     assert HOSTILE in body and IMG in body  # shown literally
     assert page.locator("#sign-off").inner_text().startswith("REJECTED by " + IMG)

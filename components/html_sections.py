@@ -1,0 +1,235 @@
+"""The result sections of the HTML report: columns, pairs, privacy, utility and flagged rows.
+
+Each function takes the assessment (and the encoded pair for charts that need the data) and
+returns escaped HTML; results are read from the metrics' ``details`` and ``extra`` as the pages
+read them. Pure: no Streamlit here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from components import charts, row_charts
+from components import result_words as words
+from components.html_parts import Figures, count, e, num, para, pct, table
+from metrics.encode import Encoded
+from metrics.results import MetricResult
+from metrics.suite import Assessment
+from outputs.escape import plotly_label
+
+MAX_COLUMN_CHARTS = 12  # worst columns drawn, plus every column with invalid values
+MAX_PAIRS = 15  # worst pairs listed
+MAX_FLAGGED_ROWS = 30  # flagged rows listed
+MEASURES = {"CorrelationSimilarity": "correlation", "ContingencySimilarity": "association"}
+
+
+def _failed(res: MetricResult | None, what: str) -> str | None:
+    """Why a section has nothing to show, or None when it has."""
+    if res is None:
+        return para(f"{what} was not measured in this run.", "muted")
+    if res.error:
+        return para(f"{what} could not be measured: {res.error}", "muted")
+    return None
+
+
+def columns(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
+    res = a.result("column_shapes")
+    if res is None or res.details.empty:
+        return para("No numerical, date, categorical or boolean columns to compare.", "muted")
+    d = res.details.sort_values("score", na_position="first")
+    validity = a.result("validity")
+    invalid: dict[str, int] = {}
+    if validity is not None and "invalid" in validity.details:
+        invalid = {str(r["column"]): int(r["invalid"] or 0) for _, r in validity.details.iterrows()}
+    rows = [[e(r["column"]), e(r.get("kind", "")), e(r.get("metric", "")), num(r.get("score")),
+             count(invalid.get(str(r["column"]), 0)) if str(r["column"]) in invalid else "n/a"]
+            for _, r in d.iterrows()]  # fmt: skip
+    parts = [
+        para("Each column's real and synthetic distributions compared, worst first. Score: 1 = "
+             "the same distribution (KS complement for numbers and dates, total-variation "
+             "complement for categories). Invalid: synthetic values the real data rules out "
+             "(outside the real range, or a category it never has)."),
+        table(["Column", "Kind", "Metric", "Score", "Invalid synthetic values"], rows, (3, 4)),
+        figs.add(charts.score_bars(d, "column")),
+    ]  # fmt: skip
+    if enc is None:
+        return "".join(parts)
+    drawn = [c for c in d["column"].head(MAX_COLUMN_CHARTS)]
+    drawn += [c for c in d["column"] if invalid.get(str(c)) and c not in drawn]
+    parts.append(para("Real and synthetic distributions as shares of rows. Values outside the "
+                      "real range get a hatched bar of their own, with their count under the "
+                      "chart.", "muted"))  # fmt: skip
+    for name in drawn:
+        fig = charts.distribution(enc, name)
+        fig.update_layout(title=dict(text=plotly_label(name), x=0, font=dict(size=15)))
+        parts.append(figs.add(fig))
+    return "".join(parts)
+
+
+def pairs(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
+    res = a.result("pair_trends")
+    failed = _failed(res, "Pair trends")
+    if failed or res is None:
+        return failed or ""
+    d = res.details
+    if d.empty:
+        return para("Fewer than two comparable columns: no pairs to compare.", "muted")
+    counted = d["weight"] > 0 if "weight" in d else pd.Series(True, index=d.index)
+    worst = d.assign(counted=counted).sort_values(
+        ["counted", "score"], ascending=[False, True], na_position="last"
+    )
+    rows = [[e(f"{r['column_a']} ~ {r['column_b']}"), e(MEASURES.get(r["metric"], r["metric"])),
+             num(r.get("real")), num(r.get("synthetic")), num(r.get("score"))]
+            for _, r in worst.head(MAX_PAIRS).iterrows()]  # fmt: skip
+    parts = [
+        para("How each pair of columns relates in the real and in the synthetic data: the "
+             "correlation for two numbers, the association strength (Cramér's V) otherwise. "
+             "Score: 1 = the same relation. The worst pairs first."),
+        table(["Pair", "Measure", "Real", "Synthetic", "Score"], rows, (2, 3, 4)),
+    ]  # fmt: skip
+    if len(d) > MAX_PAIRS:
+        parts.append(
+            para(f"{MAX_PAIRS} worst of {len(d):,} pairs; the JSON report has all.", "muted")
+        )
+    corr = d[d["metric"] == "CorrelationSimilarity"]
+    names = [c for c in (enc.continuous if enc is not None else []) if
+             c in set(corr["column_a"]) | set(corr["column_b"])]  # fmt: skip
+    if len(names) >= 2:
+        kind = str(res.extra.get("correlation", "pearson")).capitalize()
+        parts.append(f"<h3>{e(kind)} correlations of the numerical and date columns</h3>")
+        parts.append(para("Left: real; middle: synthetic; right: synthetic minus real (white = "
+                          "the same relation).", "muted"))  # fmt: skip
+        real = charts.pair_matrix(corr, "real", names)
+        parts.append(figs.add(charts.correlation_heatmaps(real, charts.pair_matrix(
+            corr, "synthetic", names))))  # fmt: skip
+    if enc is not None and not worst.empty:
+        top = worst.iloc[0]
+        parts.append(f"<h3>The worst pair: {e(top['column_a'])} ~ {e(top['column_b'])}</h3>")
+        parts.append(figs.add(charts.joint_view(enc, top["column_a"], top["column_b"])))
+    return "".join(parts)
+
+
+def privacy(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
+    res = a.result("privacy")
+    failed = _failed(res, "Privacy")
+    if failed or res is None:
+        return failed or ""
+    ex = res.extra
+    n = enc.synthetic.n_rows if enc is not None else int(ex.get("n_share_rows") or 0)
+    flags = a.result("row_flags")
+    near = (flags.extra.get("count_by_kind", {}) if flags is not None else {}).get("near_copy", 0)
+    split = bool(a.inputs) and "holdout" not in a.inputs
+    rows = [
+        ["Privacy score", num(res.score, 2), e(words.privacy_help())],
+        ["Exact copies", f"{count(ex.get('exact_copies'))} of {count(n)}",
+         e("Synthetic rows equal to a real row on every compared column. Holdout rows equal to a "
+           f"training row by chance: {pct(ex.get('holdout_copy_rate', 0.0))}.")],
+        ["Nearer training rows (DCR share)", pct(ex.get("dcr_share")),
+         e(f"Share of synthetic rows whose closest real record is a training row; expected "
+           f"without memorisation: {pct(ex.get('dcr_expected'))}.")],
+        ["Near copies", count(near),
+         e("Synthetic rows (not exact copies) closer to a training record than 99% of real "
+           f"holdout rows get (distance below {num(ex.get('near_copy_threshold'))}).")],
+    ]  # fmt: skip
+    parts = [
+        para(words.copy_sentence(ex, n)),
+        para(words.dcr_sentence(ex, split=split)),
+        table(["Measure", "Value", "What it means"], rows, (1,)),
+        para(" ".join(str(ex.get(k) or "") for k in ("holdout_note", "sample_note")), "muted"),
+    ]
+    syn = np.asarray(ex.get("dcr_synthetic", []), dtype=float)
+    if syn.size:
+        hold = np.asarray(ex.get("dcr_holdout", []), dtype=float)
+        thr = float(ex.get("near_copy_threshold", math.nan))
+        parts.append("<h3>Distance to the closest training record</h3>")
+        parts.append(figs.add(row_charts.distance_histogram(syn, hold, thr)))
+        parts.append(para(
+            "If the generator does not copy, the amber synthetic bars sit where the green "
+            "holdout bars (real rows it never saw) sit; amber bars piled up on the left mean "
+            "rows too close to real ones. Rows left of the red line are near copies. "
+            + words.DISTANCE_WORDS, "muted"))  # fmt: skip
+    return "".join(parts)
+
+
+def utility(a: Assessment, figs: Figures) -> str:
+    res = a.result("utility")
+    if res is None:
+        return para("Utility was not measured in this run.", "muted")
+    if res.error:
+        return para(f"Utility was not measured: {res.error}", "muted")
+    ex, details = res.extra, res.details
+    _, sentence = words.fitness(res.score, res.findings, str(ex.get("target")))
+    parts = [
+        para(f"Utility score {num(res.score, 2)}. {sentence}"),
+        para("TRTR: a model trained on real rows, tested on real holdout rows. TSTR: the same "
+             "model trained on the synthetic rows instead, tested on the same real rows. TSTR "
+             "close to TRTR means the synthetic data teaches a model what the real data does. "
+             f"{ex.get('formula', '')}."),
+    ]  # fmt: skip
+    if not details.empty and "train" in details:
+        parts.append(figs.add(row_charts.utility_bars(details)))
+        parts.append(_comparison(details))
+        metrics = row_charts.model_metrics(details)
+        parts.append("<ul>" + "".join(
+            f"<li><b>{e(row_charts.METRIC_LABELS[m])}</b>: {e(words.METRIC_WORDS[m])}</li>"
+            for m in metrics) + "</ul>")  # fmt: skip
+    sizes = ex.get("n_rows") or {}
+    if sizes:
+        parts.append(para(
+            f"Tested on {count(sizes.get('test'))} real rows from {ex.get('holdout', 'the holdout')};"
+            f" trained on {count(sizes.get('train_real'))} real or {count(sizes.get('synthetic'))}"
+            f" synthetic rows (each capped at {count(sizes.get('cap'))}).", "muted"))  # fmt: skip
+    recall = ex.get("per_class_recall") or {}
+    if ex.get("task") == "classification" and recall:
+        parts.append("<h3>Recall per class of the target</h3>")
+        parts.append(figs.add(row_charts.recall_bars(recall)))
+        parts.append(para("Recall: the share of real holdout rows of a class the model "
+                          "recognises. A class at 0 for the synthetic-trained model but not the "
+                          "real-trained one is lost by the generator.", "muted"))  # fmt: skip
+    return "".join(parts)
+
+
+def _comparison(details: pd.DataFrame) -> str:
+    t = words.comparison_table(details)
+    cols = [c for c in t.columns if c not in ("Model", "Metric")]
+    rows = [[e(r["Model"]), e(r["Metric"]), *(num(r[c]) for c in cols)] for _, r in t.iterrows()]
+    return table(["Model", "Metric", *cols], rows, tuple(range(2, 2 + len(cols))))
+
+
+def flagged_rows(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
+    res = a.result("row_flags")
+    failed = _failed(res, "Row flags")
+    if failed or res is None:
+        return failed or ""
+    ex, details = res.extra, res.details
+    n = enc.synthetic.n_rows if enc is not None else 0
+    counts: dict[str, Any] = ex.get("count_by_kind", {})
+    total = f" of {count(n)}" if n else ""
+    parts = [para(f"{count(ex.get('n_flagged', 0))}{total} synthetic rows "
+                  f"({pct(ex.get('flagged_share', 0))}) deserve a look. A row can have several "
+                  "reasons.")]  # fmt: skip
+    meanings = words.reason_meanings(ex)
+    parts.append(table(
+        ["Reason", "Rows", "What it means"],
+        [[e(words.KIND_LABELS[k]), count(counts.get(k, 0)), e(meanings[k])] for k in meanings],
+        (1,)))  # fmt: skip
+    if n:
+        parts.append(figs.add(row_charts.flag_share_bars(counts, n, words.KIND_LABELS)))
+    parts += [para(str(note), "muted") for note in ex.get("notes", [])]
+    if details.empty:
+        return "".join(parts) + para("No synthetic row is flagged.")
+    shown = details.sort_values(["score", "row"], ascending=[False, True], kind="stable")
+    rows = [[count(r["row"]), e(", ".join(words.KIND_LABELS.get(k, k) for k in r["kinds"])),
+             num(r["score"], 2), count(r["closest_real"]) if r["closest_real"] >= 0 else "",
+             e(r["reason"])] for _, r in shown.head(MAX_FLAGGED_ROWS).iterrows()]  # fmt: skip
+    first = min(MAX_FLAGGED_ROWS, len(shown))
+    parts.append(f"<h3>The {first} most serious flagged rows</h3>")
+    parts.append(table(["Synthetic row", "Reasons", "Seriousness", "Closest real row", "Why"],
+                       rows, (0, 2, 3)))  # fmt: skip
+    parts.append(para("Rows are 0-based positions in the synthetic file. Seriousness: how sure or "
+                      "serious the surest reason is (1 = certain).", "muted"))  # fmt: skip
+    return "".join(parts)

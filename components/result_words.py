@@ -1,0 +1,164 @@
+"""Sentences and labels the pages and the HTML report share: what a result means in words.
+
+Pure (no Streamlit): the Outliers & privacy and Utility pages and the self-contained HTML report
+(which the CLI writes too) all say the same thing the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from components import row_charts
+from metrics.results import Finding
+from metrics.utility_target import LOW_DROP, MEDIUM_DROP
+
+KIND_LABELS = {
+    "invalid": "Invalid value",
+    "anomalous": "Unusual combination",
+    "copied": "Exact copy",
+    "near_copy": "Near copy",
+    "obviously_synthetic": "Obviously synthetic",
+}
+# metrics.privacy and metrics.flags are imported where used, not here: importing a metric module
+# registers it, and the suite runs metrics in registration order (row flags need detection and
+# privacy to have run first).
+DISTANCE_WORDS = (
+    "Distance between two rows: the root mean square of per-column differences, numbers in "
+    "units of the real interquartile range, categories 0 when equal and 1 when not, a missing "
+    "value against a present one 1. 0 means identical rows; two random rows are about 1 apart."
+)
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%" if math.isfinite(x) else "n/a"
+
+
+def copy_sentence(extra: dict[str, Any], n_rows: int) -> str:
+    """The exact-copy count in words a stakeholder understands."""
+    k = int(extra.get("exact_copies", 0))
+    if k == 0:
+        return f"None of the {n_rows:,} synthetic rows is an exact copy of a real record."
+    return (
+        f"{k:,} of {n_rows:,} synthetic rows ({pct(k / max(n_rows, 1))}) are exact copies of "
+        "real records: whoever receives the synthetic data sees these real rows unchanged."
+    )
+
+
+def dcr_sentence(extra: dict[str, Any], split: bool = False) -> str:
+    """What the DCR share means against the share a non-memorising generator gets.
+
+    ``split``: no holdout was uploaded, so part of the real rows stood in for one; a share near
+    the expected one then says little (a generator trained on every real row gets it too).
+    """
+    share, expected = extra.get("dcr_share", math.nan), extra.get("dcr_expected", math.nan)
+    if not (math.isfinite(share) and math.isfinite(expected)):
+        return "Without a holdout there is nothing to compare distances with: only copies count."
+    score = extra.get("dcr_score", math.nan)
+    verdict = (
+        "close to that: no sign that the generator memorised its training rows"
+        if share <= expected or score >= 0.9
+        else "somewhat above: a mild sign that synthetic rows lean towards the training rows"
+        if score >= 0.6
+        else "well above: synthetic rows sit nearer the training rows than chance explains, "
+        "a sign the generator reproduces them"
+    )
+    if split and (share <= expected or score >= 0.9):
+        verdict = (
+            "close to that; but without an uploaded holdout this clears the generator only if "
+            "it never saw the stand-in rows"
+        )
+    n_t, n_h = extra.get("n_training"), extra.get("n_holdout")
+    sizes = f" ({n_t:,} training rows of {n_t + n_h:,} real rows)" if n_t and n_h else ""
+    return (
+        f"{pct(share)} of synthetic rows are closer to a training record than to any holdout "
+        f"record. A generator that does not memorise lands near {pct(expected)}{sizes}; this "
+        f"is {verdict}."
+    )
+
+
+def privacy_help() -> str:
+    from metrics.privacy import COPY_WEIGHT
+
+    return (
+        "1 = no sign that real records leak. score = min(copy score, DCR score); copy score = "
+        f"max(0, 1 - {COPY_WEIGHT:g} x (exact-copy rate - holdout copy rate)); DCR score = "
+        "min(1, (1 - DCR share) / (1 - expected share))."
+    )
+
+
+def reason_meanings(extra: dict[str, Any]) -> dict[str, str]:
+    """What each reason means, with the tolerance and thresholds this run used."""
+    from metrics.flags import NATURAL_COPY_LIMIT
+
+    tol, share = extra.get("range_tolerance", 0.01), extra.get("anomaly_share", 0.01)
+    anomaly, near = extra.get("anomaly_threshold"), extra.get("near_copy_threshold", math.nan)
+    level = f" (anomaly score above {anomaly:.2f})" if anomaly is not None else ""
+    return {
+        "invalid": f"a value the real data rules out: outside the real range by more than {tol:.0%}"
+        " of that range, a category the real data never has, an unreadable value, a missing "
+        "value where the real column is never missing, a broken whole-number or sign rule.",
+        "anomalous": f"an unusual combination of values that only {share:.0%} of real rows "
+        f"reach{level}, by an isolation forest fitted on the real rows.",
+        "copied": "equal to a real row on every compared column (flagged only while fewer than "
+        f"{NATURAL_COPY_LIMIT:.0%} of holdout rows equal a training row by chance).",
+        "near_copy": f"closer to a training record (distance below {near:.3g}) than 99% of real "
+        "holdout rows get.",
+        "obviously_synthetic": "a classifier trained to tell real from synthetic rows gives it "
+        f"at least a {extra.get('proba_level', 0.9):.0%} chance of being synthetic.",
+    }
+
+
+METRIC_WORDS = {
+    "accuracy": "share of real holdout rows predicted right",
+    "f1_macro": "F1 averaged over classes, so a rare class counts as much as a common one",
+    "roc_auc": "how well the model ranks rows by class, 0.5 = chance, 1 = perfect",
+    "r2": "share of the target's variance explained, 1 = perfect, 0 = no better than the mean",
+    "mae": "average size of the error, in the target's units (lower is better)",
+}
+
+
+def fitness(score: float, findings: list[Finding], target: str) -> tuple[str, str]:
+    """``(level, sentence)``: whether the synthetic data is fit for training a model of target.
+
+    ``level`` is ``"fit"``, ``"care"`` or ``"not fit"`` by the utility score (at least
+    ``LOW_DROP`` fit, at least ``MEDIUM_DROP`` with care), one step lower when a class of the
+    target is lost or the target column is unusable.
+    """
+    t = f"'{target}'"
+    if not math.isfinite(score):
+        return "not fit", f"Whether the synthetic data is fit for predicting {t} is not known."
+    level = 0 if score >= LOW_DROP else 1 if score >= MEDIUM_DROP else 2
+    lost = [f for f in findings if f.kind in ("lost_class", "target_missing")]
+    if lost:
+        level = min(2, level + 1)
+    kept = f"models trained on it keep {score:.0%} of the real-trained models' quality on real rows"
+    sentence = [
+        f"Fit for training a model of {t}: {kept}.",
+        f"Usable with care for {t}: {kept}; check the per-class recall and the findings first.",
+        f"Not fit for training a model of {t}: {kept}.",
+    ][level]
+    if lost:
+        sentence += " A class of the target is lost or the target is unusable (see below)."
+    if any(f.kind == "easy_target" for f in findings):
+        sentence += " But the target is almost trivial to predict, so this says little (see below)."
+    return ("fit", "care", "not fit")[level], sentence
+
+
+def comparison_table(details: pd.DataFrame) -> pd.DataFrame:
+    """Model | Metric | TRTR | TSTR | TSTR - TRTR | real + synthetic, one line per model x metric."""
+    lines = []
+    for model, part in details.groupby("model", sort=False):
+        by = part.set_index("train")
+        for metric in row_charts.model_metrics(details):
+            value = {s: float(by[metric].get(s, math.nan)) for s in ("trtr", "tstr", "augmented")}
+            lines.append({
+                "Model": model, "Metric": row_charts.METRIC_LABELS[metric],
+                "Trained on real (TRTR)": value["trtr"],
+                "Trained on synthetic (TSTR)": value["tstr"],
+                "TSTR - TRTR": value["tstr"] - value["trtr"],
+                "Real + synthetic": value["augmented"],
+            })  # fmt: skip
+    return pd.DataFrame(lines)

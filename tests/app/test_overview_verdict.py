@@ -1,0 +1,90 @@
+"""The Overview's verdict: ready to sign off or not, why, and where each finding is shown.
+
+Each test has its own SQLite review database, and a second ``Store`` on it plays the colleague
+who settles findings in another browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from review import Store
+from tests.app.conftest import click, new_app, no_exceptions, texts
+
+ITEM_KEY = "synthlens.review.item"  # components.state: the item in the Review detail view
+POLICY_KEY = "synthlens.w.kept.policy_text"  # what the Sign-off page's policy editor keeps
+LENIENT_POLICY = """
+[gates]
+overall_min = 0.5
+privacy_min = false
+max_exact_copy_rate = false
+"""
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Iterator[Store]:
+    monkeypatch.delenv("SYNTHLENS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SYNTHLENS_DB_PATH", str(tmp_path / "review.db"))
+    with Store() as other:
+        yield other
+
+
+def overview():
+    at = new_app()
+    click(at, "Load demo data")
+    at.switch_page("pages/overview.py").run()
+    no_exceptions(at)
+    return at
+
+
+def links(at) -> dict[str, str]:
+    """Link label -> the page's URL path (pages/pairs.py -> "pairs")."""
+    return {link.value: link.proto.page for link in at.page_link}
+
+
+def test_overview_says_not_ready_and_why(db):
+    at = overview()
+    body = texts(at)
+    assert "Not ready to sign off" in body
+    # The failing gates of the default policy, and the open high findings, by number.
+    assert "Privacy score" in body and "default policy" in body
+    assert "4 open high-severity findings" in body
+    assert any("red[" in m.value and "Not ready to sign off" in m.value for m in at.markdown)
+    assert {"review", "signoff"} <= set(links(at).values())
+    assert "Seed" not in body
+
+
+def test_overview_follows_the_policy_edited_on_the_sign_off_page(db):
+    at = overview()
+    run = db.runs()[0].id
+    for item in db.items(run, severity="high", status="open"):
+        if item.row is None:
+            db.decide(item.id, "accepted", "Ana", expected_version=item.version)
+    at.session_state[POLICY_KEY] = LENIENT_POLICY
+    at.run()
+    no_exceptions(at)
+    body = texts(at)
+    assert "Ready to sign off" in body and "Not ready" not in body
+    assert "your edited policy" in body
+    assert any("green[" in m.value and "Ready to sign off" in m.value for m in at.markdown)
+    at.session_state[POLICY_KEY] = "[gates]\noveral_min = 0.9\n"
+    at.run()
+    no_exceptions(at)
+    assert "policy you edited on the Sign-off page cannot be read" in texts(at)
+
+
+def test_each_finding_links_to_its_page_and_opens_its_review_item(db):
+    at = overview()
+    pages = set(links(at).values())
+    # The demo's findings: a pair, a column, rows and privacy, utility.
+    assert {"pairs", "columns", "outliers"} <= pages
+    buttons = [b for b in at.button if b.label == "Open in Review"]
+    assert len(buttons) >= 4
+    run = db.runs()[0].id
+    pair = next(i for i in db.items(run) if i.kind == "pair")
+    at.button(key=f"synthlens.w.open_item.{pair.id}").click().run()
+    no_exceptions(at)
+    assert at.session_state[ITEM_KEY] == pair.id
+    assert at.title[0].value == "Review"
