@@ -41,8 +41,8 @@ def back_to_original() -> None:
         state.use_cleaned(None, link.original, inputs.current_schema())
 
 
-def offer(run_id: int, loaded: Loaded, items: list[Item]) -> None:
-    """On the Sign-off page: what the review removes, and the button to assess the rest."""
+def notice() -> None:
+    """At the top of the Sign-off page: say so when the cleaned data is what is reviewed."""
     link = state.cleaned()
     if link is not None:
         st.info(
@@ -53,6 +53,11 @@ def offer(run_id: int, loaded: Loaded, items: list[Item]) -> None:
         )
         st.button("Back to the original synthetic data", on_click=back_to_original,
                   icon=":material/undo:")  # fmt: skip
+
+
+def offer(run_id: int, loaded: Loaded, items: list[Item]) -> None:
+    """Below the gates: what the review removes, and the button to assess the rest."""
+    if state.cleaned() is not None:
         return
     rows = rr.rows_to_remove(loaded.assessment, items)
     if not rows:

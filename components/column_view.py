@@ -9,6 +9,7 @@ import streamlit as st
 
 from components import charts, scorecard
 from components.assessment import Loaded
+from outputs.escape import md
 
 PAGE_SIZE = 10
 
@@ -29,7 +30,7 @@ def column_list(loaded: Loaded) -> None:
     if query:
         table = table[table["column"].astype(str).str.contains(query, case=False, regex=False)]
         if table.empty:
-            st.info(f"No column name contains '{query}'.")
+            st.info(f"No column name contains '{md(query)}'.")
             return
     pages = max(1, math.ceil(len(table) / PAGE_SIZE))
     page = 1
@@ -52,15 +53,13 @@ def _column_block(loaded: Loaded, row: pd.Series, findings: list) -> None:
         chart, facts = st.columns([3, 1])
         with facts:
             score = row.get("score", float("nan"))
-            st.markdown(f"**{scorecard._escape_md(name)}**  \n{row.get('kind', '')}")
+            st.markdown(f"**{md(name)}**  \n{md(row.get('kind', ''))}")
             shown = f"{score:.3f}" if pd.notna(score) else "n/a"
-            st.metric(
-                str(row.get("metric", "score")),
-                shown,
-                help="1 = the synthetic distribution matches the real one.",
-            )
+            label, meaning = METRIC_WORDS.get(str(row.get("metric")), ("Score", ""))
+            st.metric(label, shown, help=f"{meaning} 1 = the synthetic distribution matches the "
+                      "real one, 0 = they do not overlap at all.")  # fmt: skip
             if isinstance(row.get("error"), str) and row["error"]:
-                st.error(row["error"])
+                st.error(md(row["error"]))
             for f in findings[:3]:
                 scorecard.finding_line(f)
             if not findings and pd.notna(score):
@@ -71,6 +70,15 @@ def _column_block(loaded: Loaded, row: pd.Series, findings: list) -> None:
             )
             with st.expander("Statistics side by side"):
                 st.dataframe(stats_table(loaded, name), hide_index=True, width="stretch")
+
+
+# The metric's name in words; the sdmetrics name stays in the JSON report for pipelines.
+METRIC_WORDS = {
+    "KSComplement": ("Distribution match", "1 minus the largest gap between the real and the "
+                     "synthetic cumulative distributions (KS complement)."),
+    "TVComplement": ("Category share match", "1 minus half the summed differences of the "
+                     "category shares (total-variation complement)."),
+}  # fmt: skip
 
 
 def stats_table(loaded: Loaded, name: str) -> pd.DataFrame:

@@ -53,7 +53,6 @@ def worst_pairs_and_detail(loaded: Loaded) -> None:
         st.info("Fewer than two comparable columns: no pairs to show.")
         return
     st.subheader("Worst pairs")
-    left, right = st.columns(2)
     shown = d.assign(
         pair=d["column_a"].astype(str) + " ~ " + d["column_b"].astype(str),
         measure=d["metric"]
@@ -65,31 +64,36 @@ def worst_pairs_and_detail(loaded: Loaded) -> None:
         shown = shown.assign(counted=shown["weight"] > 0).sort_values(
             ["counted", "score"], ascending=[False, True], na_position="last"
         )
-    with left:
-        cols = [c for c in ["pair", "score", "real", "synthetic", "measure"] if c in shown]
-        st.dataframe(
-            shown[cols].head(200),
-            hide_index=True,
-            width="stretch",
-            height=420,
-            column_config={
-                "score": st.column_config.ProgressColumn(
-                    "score", min_value=0.0, max_value=1.0, format="%.3f"
-                ),
-                "real": st.column_config.NumberColumn(
-                    "real",
-                    format="%.3f",
-                    help="Correlation (numbers) or association strength, Cramér's V (others), "
-                    "in the real data",
-                ),
-                "synthetic": st.column_config.NumberColumn("synthetic", format="%.3f"),
-            },
-        )
-    with right:
-        choice = st.selectbox("Look at a pair", shown["pair"].tolist(), index=0)
-        row = shown[shown["pair"] == choice].iloc[0]
-        st.plotly_chart(
-            charts.joint_view(loaded.enc, row["column_a"], row["column_b"]),
-            width="stretch",
-            key="joint_view",
-        )
+    # The table takes the page's width: in half of it the pair names and the measure were cut.
+    cols = [c for c in ["pair", "score", "real", "synthetic", "measure"] if c in shown]
+    st.dataframe(
+        shown[cols].head(200),
+        hide_index=True,
+        width="stretch",
+        height=320,
+        column_config={
+            "pair": st.column_config.TextColumn("Pair", width=330),
+            "score": st.column_config.ProgressColumn(
+                "Score", min_value=0.0, max_value=1.0, format="%.3f", width=170
+            ),
+            "real": st.column_config.NumberColumn(
+                "Real",
+                format="%.3f",
+                help="Correlation (numbers) or association strength, Cramér's V (others), "
+                "in the real data",
+            ),
+            "synthetic": st.column_config.NumberColumn("Synthetic", format="%.3f"),
+            "measure": st.column_config.TextColumn(
+                "Measured by",
+                help="correlation: Pearson or Spearman, for two numbers or dates; association: "
+                "Cramér's V over the contingency table, for any other pair",
+            ),
+        },
+    )
+    choice = st.selectbox("Look at a pair", shown["pair"].tolist(), index=0)
+    row = shown[shown["pair"] == choice].iloc[0]
+    st.plotly_chart(
+        charts.joint_view(loaded.enc, row["column_a"], row["column_b"]),
+        width="stretch",
+        key="joint_view",
+    )

@@ -12,16 +12,12 @@ from typing import Any
 import pandas as pd
 
 from components import row_charts
+from components.review_items import REASON_WORDS
 from metrics.results import Finding
 from metrics.utility_target import LOW_DROP, MEDIUM_DROP
 
-KIND_LABELS = {
-    "invalid": "Invalid value",
-    "anomalous": "Unusual combination",
-    "copied": "Exact copy",
-    "near_copy": "Near copy",
-    "obviously_synthetic": "Obviously synthetic",
-}
+# Flag reasons as labels: the review queue's words, capitalised (one vocabulary, two pages).
+KIND_LABELS = {k: v[:1].upper() + v[1:] for k, v in REASON_WORDS.items()}
 # metrics.privacy and metrics.flags are imported where used, not here: importing a metric module
 # registers it, and the suite runs metrics in registration order (row flags need detection and
 # privacy to have run first).
@@ -148,7 +144,8 @@ def fitness(score: float, findings: list[Finding], target: str) -> tuple[str, st
 
 
 def comparison_table(details: pd.DataFrame) -> pd.DataFrame:
-    """Model | Metric | TRTR | TSTR | TSTR - TRTR | real + synthetic, one line per model x metric."""
+    """Model | Metric | TRTR | TSTR | synthetic minus real | real + synthetic, one line per model
+    and metric."""
     lines = []
     for model, part in details.groupby("model", sort=False):
         by = part.set_index("train")
@@ -158,7 +155,7 @@ def comparison_table(details: pd.DataFrame) -> pd.DataFrame:
                 "Model": model, "Metric": row_charts.METRIC_LABELS[metric],
                 "Trained on real (TRTR)": value["trtr"],
                 "Trained on synthetic (TSTR)": value["tstr"],
-                "TSTR - TRTR": value["tstr"] - value["trtr"],
+                "Synthetic minus real": value["tstr"] - value["trtr"],
                 "Real + synthetic": value["augmented"],
             })  # fmt: skip
     return pd.DataFrame(lines)

@@ -10,6 +10,7 @@ from components import review_state as rs
 from components.assessment import Loaded
 from components.review_items import REASON_WORDS, is_row_kind
 from components.review_queue import SEVERITY_BADGE, kind_label, show_flash
+from components.review_report import finding_rows
 from metrics.schema import Kind
 from outputs.escape import md as _md
 from outputs.words import plural
@@ -150,6 +151,11 @@ def decision_panel(run: int, item: Item) -> None:
                     placeholder="e.g. salary outliers are expected")  # fmt: skip
     right.text_input("Comment (optional)", key=state.widget_key("comment", item.id),
                      placeholder="saved with the decision")  # fmt: skip
+    removes = finding_rows(item)
+    if removes:
+        # Say it before the click: rejecting a finding that names rows drops those rows.
+        st.caption(f"Rejecting this finding leaves its {plural(removes, 'synthetic row')} out of "
+                   "the cleaned dataset; **Reopen** brings them back.")  # fmt: skip
     bar = st.container(horizontal=True, gap="small")
     for status, label, key, icon, help_finding, help_row in ACTIONS:
         bar.button(

@@ -98,7 +98,9 @@ def identity(a: Assessment) -> RunIdentity:
         "sdmetrics_compatible": o.sdmetrics_compatible,
         "correlation": o.correlation,
         "max_model_rows": o.max_model_rows,
-        "target": o.target,
+        # The target the models predicted (the default one when none was chosen), so the
+        # version a page names is the target it shows.
+        "target": _target(a),
         "skip": sorted(o.skip),
         "schema": {c.name: c.kind.value for c in a.schema.columns},
     }
@@ -109,6 +111,12 @@ def identity(a: Assessment) -> RunIdentity:
         settings=jsonable(settings),
         scores=jsonable(dict(a.scores)),
     )
+
+
+def _target(a: Assessment) -> str | None:
+    utility = a.result("utility")
+    chosen = utility.extra.get("target") if utility is not None else None
+    return chosen or a.options.target
 
 
 def kind_title(kind: str) -> str:

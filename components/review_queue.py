@@ -52,8 +52,10 @@ def reviewer_gate() -> str:
     raise AssertionError("unreachable")
 
 
-def header(items: Sequence[Item], reviewer: str) -> None:
-    """Progress (N of M reviewed), who is reviewing, and the redact switch."""
+def header(items: Sequence[Item], reviewer: str, removed: int) -> None:
+    """Progress (N of M reviewed), who is reviewing, and the redact switch. ``removed``: the
+    synthetic rows the decisions leave out of the cleaned dataset (rejected rows and the rows
+    of rejected findings)."""
     reviewed = sum(i.reviewed for i in items)
     total = len(items)
     left, right = st.columns([3, 2], vertical_alignment="center")
@@ -62,11 +64,10 @@ def header(items: Sequence[Item], reviewer: str) -> None:
                     text=f"**{reviewed} of {total} reviewed**")  # fmt: skip
         findings = [i for i in items if not is_row_kind(i.kind)]
         rows = [i for i in items if is_row_kind(i.kind)]
-        rejected = sum(i.status == "rejected" for i in rows)
         st.caption(
             f"Findings: {sum(i.reviewed for i in findings)} of {len(findings)} reviewed · "
             f"flagged rows: {sum(i.reviewed for i in rows)} of {len(rows)} reviewed · "
-            f"{plural(rejected, 'row')} rejected (left out of the cleaned dataset)."
+            f"{plural(removed, 'synthetic row')} left out of the cleaned dataset."
         )
     with right:
         who, change = st.columns([3, 1], vertical_alignment="center")

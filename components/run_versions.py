@@ -95,7 +95,8 @@ def _carry_line(store, run: Run) -> None:
     src = carried.source
     whence = ("the review of " + _files(src)) if src.inputs != run.inputs else (
         f"run {src.id} ({md(describe(src.settings))})")  # fmt: skip
-    parts = [f"{plural(carried.carried, 'decision')} carried over from {whence}"]
+    took = plural(carried.carried, "decision") if carried.carried else "No decision"
+    parts = [f"{took} carried over from {whence}"]
     if carried.reopened:
         parts.append(f"{plural(carried.reopened, 'item')} reopened because the finding got worse")
     if carried.new:

@@ -11,6 +11,17 @@ import streamlit as st
 from components import cache, state
 from metrics import schema as schema_mod
 from metrics.schema import Kind, Schema
+from outputs.escape import md, md_code
+
+SHORT_REASON = 56
+
+
+def _short(reason: str) -> str:
+    """The first clause of a long reason (the table cell's width); the rest is listed below."""
+    if len(reason) <= SHORT_REASON:
+        return reason
+    head = reason.split(":", 1)[0]
+    return head + ": see below" if len(head) <= SHORT_REASON else reason[: SHORT_REASON - 1] + "…"
 
 
 def kind_table(schema: Schema) -> None:
@@ -24,7 +35,7 @@ def kind_table(schema: Schema) -> None:
         {
             "Column": names,
             "Kind": [c.kind.value for c in schema.columns],
-            "Why": [c.reason for c in schema.columns],
+            "Why": [_short(c.reason) for c in schema.columns],
         }
     ).join(overview.loc[names].reset_index(drop=True))
     edited = st.data_editor(
@@ -38,12 +49,16 @@ def kind_table(schema: Schema) -> None:
         hide_index=True,
         disabled=["Column", "Why", "Real examples", "Missing in real", "Distinct in real"],
         column_config={
+            "Column": st.column_config.TextColumn("Column", width=150),
             "Kind": st.column_config.SelectboxColumn(
-                "Kind", options=[k.value for k in Kind], required=True, width="small"
+                "Kind", options=[k.value for k in Kind], required=True, width=105
             ),
+            "Why": st.column_config.TextColumn("Why", width=330),
+            "Real examples": st.column_config.TextColumn("Real examples", width=140),
             "Missing in real": st.column_config.ProgressColumn(
-                "Missing in real", format="percent", min_value=0.0, max_value=1.0
+                "Missing", format="percent", min_value=0.0, max_value=1.0, width=95
             ),
+            "Distinct in real": st.column_config.NumberColumn("Distinct", width=70),
         },
         width="stretch",
         height="auto" if len(rows) <= 15 else 600,
@@ -57,6 +72,11 @@ def kind_table(schema: Schema) -> None:
         state.set_schema(schema_mod.compare(real.frame, synthetic.frame, changed))
         st.toast("Schema updated: the metrics will use your kinds.")
         st.rerun()
+    long = [c for c in schema.columns if _short(c.reason).endswith(": see below")]
+    if long:
+        # A table cell does not wrap: the reasons worth reading in full stand below it.
+        st.markdown("**Worth a second look:**\n" + "".join(
+            f"\n- {md_code(c.name)} ({c.kind.value}): {md(c.reason)}" for c in long))  # fmt: skip
     counts = pd.Series([c.kind.value for c in schema.columns]).value_counts()
     st.caption(
         "In use: "
@@ -90,11 +110,11 @@ def metadata_io(schema: Schema) -> None:
             base=schema,
         )
     except schema_mod.SchemaError as exc:
-        right.error(str(exc), icon=":material/error:")
+        right.error(md(exc), icon=":material/error:")
         return
     if [(c.name, c.kind) for c in loaded.columns] != [(c.name, c.kind) for c in schema.columns]:
         synthetic = state.table("synthetic")
         assert synthetic is not None
         state.set_schema(schema_mod.compare(real.frame, synthetic.frame, loaded))
         st.rerun()
-    right.success(f"Using the kinds from `{uploaded.name}`.")
+    right.success(f"Using the kinds from {md_code(uploaded.name)}.")

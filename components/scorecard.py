@@ -107,7 +107,3 @@ def findings_list(findings: list[Finding], item_ids: Sequence[int | None] = (),
     if len(findings) > limit:
         more = plural(len(findings) - limit, "more finding")
         st.caption(f"{more} in the review queue and the report.")
-
-
-# Kept for modules that still import the old name; new code imports outputs.escape.md.
-_escape_md = md

@@ -14,9 +14,8 @@ def loaded_card(role: str) -> None:
     t = state.table(role)
     if t is None:
         return
-    line = st.container(horizontal=True, vertical_alignment="center")
-    line.caption(f"{md_code(t.name)}: {t.shape_text}, {t.size_bytes / 1e6:,.2f} MB")
-    line.button("Remove", key=state.widget_key("remove", role), icon=":material/close:",
+    st.caption(f"{md_code(t.name)}: {t.shape_text}, {t.size_bytes / 1e6:,.2f} MB")
+    st.button("Remove", key=state.widget_key("remove", role), icon=":material/close:",
                 on_click=inputs.remove, args=(role,), type="tertiary",
                 help=f"Unload the {state.ROLE_LABELS[role].lower()}.")  # fmt: skip
     with st.expander("Preview the first rows"):

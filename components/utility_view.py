@@ -14,6 +14,7 @@ from components.result_words import METRIC_WORDS, comparison_table, fitness
 from metrics.results import MetricResult
 from metrics.schema import Kind
 from metrics.utility_target import LOW_DROP, MEDIUM_DROP, default_target
+from outputs.escape import md
 
 TARGET_KINDS = (Kind.CATEGORICAL, Kind.BOOLEAN, Kind.NUMERICAL)
 # Error text -> what the user can do about it (first match wins).
@@ -66,7 +67,7 @@ def verdict(res: MetricResult) -> None:
                 help="1 = models trained on the synthetic data do as well on real rows as "
                      "models trained on real data.", border=True)  # fmt: skip
     with right:
-        box(scorecard._escape_md(sentence))
+        box(md(sentence))
         st.caption(f"Formula: {ex.get('formula', '')}. Fit from {LOW_DROP:g}, usable with care "
                    f"from {MEDIUM_DROP:g}.")  # fmt: skip
     for f in res.findings:
@@ -77,7 +78,7 @@ def error_message(res: MetricResult) -> None:
     """The error in plain words and what to do about it."""
     error = str(res.error)
     hint = next((h for key, h in HINTS if key in error), "Choose another target column above.")
-    st.error(scorecard._escape_md(error), icon=":material/error:")
+    st.error(md(error), icon=":material/error:")
     st.info(f"**What to do:** {hint}", icon=":material/lightbulb:")
 
 
@@ -90,7 +91,7 @@ def model_comparison(res: MetricResult) -> None:
     st.caption(" · ".join(f"**{row_charts.METRIC_LABELS[m]}**: {METRIC_WORDS[m]}" for m in metrics))
     fmt = st.column_config.NumberColumn(format="%.3f")
     st.dataframe(comparison_table(details), hide_index=True, column_config={
-        c: fmt for c in ("Trained on real (TRTR)", "Trained on synthetic (TSTR)", "TSTR - TRTR",
+        c: fmt for c in ("Trained on real (TRTR)", "Trained on synthetic (TSTR)", "Synthetic minus real",
                          "Real + synthetic")})  # fmt: skip
     sizes = ex.get("n_rows", {})
     if sizes:
@@ -101,7 +102,7 @@ def model_comparison(res: MetricResult) -> None:
         )
     errors = details["error"].dropna() if "error" in details else []
     for e in errors:
-        st.caption(f"A model could not be trained: {scorecard._escape_md(str(e))}")
+        st.caption(f"A model could not be trained: {md(str(e))}")
 
 
 def recall_table(recall: dict[str, Any]) -> pd.DataFrame:

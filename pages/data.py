@@ -20,20 +20,37 @@ right.caption(
     "to find: copied records, impossible values, a drifting column and a rare category."
 )
 
-cols = st.columns(3)
-for col, role in zip(cols, state.ROLES, strict=True):
-    with col:
-        st.file_uploader(
-            state.ROLE_LABELS[role] + (" (optional)" if role == "holdout" else ""),
-            type=["csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "xlsx"],
-            key=inputs.uploader_key(role),
-            on_change=inputs.on_upload,
-            args=(role,),
-        )
-        error = inputs.upload_errors().get(role)
-        if error:
-            st.error(md(error), icon=":material/error:")
-        tables.loaded_card(role)
+
+def uploader(role: str) -> None:
+    st.file_uploader(
+        state.ROLE_LABELS[role] + (" (optional)" if role == "holdout" else ""),
+        # No type filter: the dropzone would list the types in a line too narrow for them. A
+        # file of another type gets a message that names the types that can be read.
+        help="CSV, TSV or TXT (any delimiter), Parquet, JSON Lines (.jsonl, .ndjson) or Excel "
+        ".xlsx, up to 500 MB.",
+        key=inputs.uploader_key(role),
+        on_change=inputs.on_upload,
+        args=(role,),
+    )
+    error = inputs.upload_errors().get(role)
+    if error:
+        st.error(md(error), icon=":material/error:")
+    tables.loaded_card(role)
+
+
+# Two uploaders a row: at a third of the page the accepted file types are cut off.
+for row in (("real", "synthetic"), ("holdout", None)):
+    cols = st.columns(2)
+    for col, role in zip(cols, row, strict=True):
+        with col:
+            if role is not None:
+                uploader(role)
+            else:
+                st.caption(
+                    "A **holdout** is real data from the same source that the generator never "
+                    "saw. With it, SynthLens compares how close synthetic rows come to the "
+                    "training rows with how close unseen real rows come, and tests models on it."
+                )
 
 if state.has_pair():
     schema = inputs.current_schema()

@@ -6,6 +6,7 @@ from components import (
     assessment,
     review_detail,
     review_queue,
+    review_report,
     review_state,
     run_versions,
     state,
@@ -22,7 +23,7 @@ run = review_state.run_id(loaded)
 run_versions.banner(run)
 reviewer = review_queue.reviewer_gate()
 items = review_state.current_items(run)
-review_queue.header(items, reviewer)
+review_queue.header(items, reviewer, len(review_report.rows_to_remove(loaded.assessment, items)))
 review_queue.filter_bar(items)
 shown = review_state.apply(items, review_state.filters())
 selected = review_queue.pick(items, shown)

@@ -22,6 +22,7 @@ st.caption(
 run = review_state.run_id(loaded)
 store = review_state.store()
 run_versions.banner(run)
+cleaned_review.notice()
 items = review_state.current_items(run)
 history = store.sign_offs(run)
 

@@ -38,7 +38,7 @@ def test_columns_puts_the_drifted_column_first_and_searches(demo_app):
     charts = demo_app.get("plotly_chart")
     assert len(charts) == 10  # one page of ten columns, worst first
     first_metric = demo_app.metric[0]
-    assert first_metric.label in ("KSComplement", "TVComplement")
+    assert first_metric.label in ("Distribution match", "Category share match")
     # employability_perc was shifted by 7 points in the demo generator: it ranks first.
     headings = [m.value.replace("\\", "") for m in demo_app.markdown if m.value.startswith("**")]
     assert headings[0].startswith("**employability_perc**")

@@ -136,7 +136,7 @@ def test_counts_are_pluralised(db, review):
     click(review, "Reject")
     no_exceptions(review)
     body = texts(review)
-    assert "1 row rejected" in body and "1 rows" not in body
+    assert "1 synthetic row left out of the cleaned dataset" in body and "1 rows" not in body
 
 
 def test_both_pages_name_the_reasons_with_the_same_words():
