@@ -31,15 +31,44 @@ def verdict(score: float) -> str:
     return "poor"
 
 
+VERDICT_COLOR = {"good": "green", "fair": "orange", "poor": "red"}
+
+
+def score_text(value: float) -> str:
+    """Two decimals, or three where two would round a score that is not perfect up to 1.00."""
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:.3f}" if 0.995 <= value < 1 else f"{value:.2f}"
+
+
+def _highs(a: Assessment, family: str) -> int:
+    """High-severity findings of a family (every family's for ``overall``)."""
+    return sum(
+        f.severity == "high"
+        and (family == "overall" or getattr(a.results.get(f.metric), "family", None) == family)
+        for f in a.findings
+    )
+
+
+def verdict_words(a: Assessment, family: str) -> str:
+    """The verdict under a score card, in colour; never "good" beside a high finding."""
+    value = a.scores.get(family, float("nan"))
+    if not math.isfinite(value):
+        return md(_why_missing(a, family))
+    word, highs = verdict(value), _highs(a, family)
+    if highs:
+        return f":red[{word} score, but {plural(highs, 'high-severity finding')}]"
+    return f":{VERDICT_COLOR[word]}[{word}]"
+
+
 def score_cards(a: Assessment) -> None:
     """Overall and per-family scores, each with what it means as its help text."""
     names = ["overall", *[f for f in FAMILY_LABELS if f != "overall"]]
     cols = st.columns(len(names))
     for col, name in zip(cols, names, strict=True):
         value = a.scores.get(name, float("nan"))
-        shown = f"{value:.2f}" if math.isfinite(value) else "n/a"
-        col.metric(FAMILY_LABELS[name], shown, help=FAMILY_MEANINGS[name], border=True)
-        col.caption(verdict(value) if math.isfinite(value) else md(_why_missing(a, name)))
+        col.metric(FAMILY_LABELS[name], score_text(value), help=FAMILY_MEANINGS[name], border=True)
+        col.caption(verdict_words(a, name))
 
 
 def _why_missing(a: Assessment, family: str) -> str:
