@@ -2,7 +2,7 @@
 
     python cli.py report --real REAL --synthetic SYNTH [--holdout HOLDOUT]
         [--metadata META.json] [--target COLUMN] --json OUT.json [--html OUT.html]
-        [--policy POLICY.toml]
+        [--policy POLICY.toml [--review-db URL_OR_FILE]] [--max-columns N] [--quiet]
 
 Exit codes: 0 done (and every policy gate passes), 1 a policy gate fails, 2 bad arguments or
 input. Errors are one line on stderr, never a traceback.
@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
-EXIT_OK, EXIT_GATE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_GATE_FAILED, EXIT_BAD_INPUT, EXIT_UNEXPECTED = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -67,11 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="metric to skip (repeatable), e.g. --skip detection",
     )
-    rep.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    rep.add_argument(
+        "--max-columns",
+        type=_positive_int,
+        metavar="N",
+        help="refuse input files with more columns than this, before reading their rows "
+        "(default: SYNTHLENS_MAX_COLUMNS, else 20,000)",
+    )
+    rep.add_argument("--quiet", action="store_true", help="no progress or warnings on stderr")
     return parser
 
 
-def _read(path: str | None, role: str):
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _read(path: str | None, role: str, max_columns: int | None = None):
     from metrics import io
 
     if path is None:
@@ -80,7 +94,7 @@ def _read(path: str | None, role: str):
     if not p.is_file():
         raise UsageError(f"{role} file not found: {path}")
     try:
-        frame = io.read_table(p)
+        frame = io.read_table(p, max_columns=max_columns)
     except io.InputError as exc:
         raise UsageError(str(exc)) from None
     return frame, io.file_sha256(p)
@@ -139,12 +153,15 @@ def cmd_report(args) -> int:
         raise UsageError(
             f"--skip {unknown[0]!r} is not a metric; choose from {', '.join(sorted(REGISTRY))}"
         )
-    store = _review_store(args.review_db)
-    try:
-        return _report(args, policy, store)
-    finally:
-        if store is not None:
-            store.close()
+    with warnings.catch_warnings():
+        if args.quiet:  # numeric warnings of degenerate data are no progress either
+            warnings.simplefilter("ignore")
+        store = _review_store(args.review_db)
+        try:
+            return _report(args, policy, store)
+        finally:
+            if store is not None:
+                store.close()
 
 
 def _report(args, policy, store) -> int:
@@ -152,12 +169,13 @@ def _report(args, policy, store) -> int:
     from metrics import report, suite
     from metrics.registry import Options
 
-    real, real_sha = _read(args.real, "real")
-    synthetic, syn_sha = _read(args.synthetic, "synthetic")
-    holdout, hold_sha = _read(args.holdout, "holdout")
+    real, real_sha = _read(args.real, "real", args.max_columns)
+    synthetic, syn_sha = _read(args.synthetic, "synthetic", args.max_columns)
+    holdout, hold_sha = _read(args.holdout, "holdout", args.max_columns)
     schema = _schema(args, real, synthetic)
     if not schema.columns:
         raise UsageError("the real and synthetic files have no columns in common to compare")
+    _check_holdout(args.holdout, holdout, schema)
     if not args.quiet:
         unknown = [f"'{c.name}': {c.reason}" for c in schema.columns
                    if "is unknown here" in (c.reason or "")]  # fmt: skip
@@ -216,6 +234,14 @@ def _report(args, policy, store) -> int:
     return exit_code
 
 
+def _check_holdout(path: str | None, holdout, schema) -> None:
+    """A holdout must have every compared column; say which it lacks."""
+    if holdout is not None and (missing := schema.missing_from(holdout.columns)):
+        from metrics.schema import missing_columns_message
+
+        raise UsageError(missing_columns_message("holdout", str(path), missing))
+
+
 def _check_writable(path: str | None) -> None:
     """Fail before minutes of computing, not after, when a report cannot be written."""
     if path is None:
@@ -247,8 +273,15 @@ def _review_store(review_db: str | None):
 
 
 def _db_error(review_db: str, exc: Exception) -> UsageError:
+    """One line naming the database, with its password hidden (also in the driver's text)."""
+    from review.db import DatabaseUnavailable, safe_url, scrub
+
+    if isinstance(exc, DatabaseUnavailable):
+        return UsageError(str(exc))
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return UsageError(f"cannot read the review database {review_db}: {first}")
+    return UsageError(
+        f"cannot read the review database {safe_url(review_db)}: {scrub(first, review_db)}"
+    )
 
 
 def _gates(policy, assessment, store, review_db: str | None):
@@ -287,7 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a user gets one line, never a traceback
+        if os.environ.get("SYNTHLENS_DEBUG") == "1":
+            raise
+        print(f"error: SynthLens stopped on an unexpected problem ({type(exc).__name__}: "
+              f"{_one_line(exc)}). Set SYNTHLENS_DEBUG=1 to see where, and please report it.",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_UNEXPECTED
     return EXIT_BAD_INPUT
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 if __name__ == "__main__":

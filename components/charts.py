@@ -28,8 +28,12 @@ _LAYOUT = dict(
 )
 
 
-def _as_dates(values: np.ndarray) -> pd.DatetimeIndex:
-    return pd.to_datetime(values.astype("int64"), unit="ns")
+def _as_dates(values: np.ndarray) -> np.ndarray:
+    """Encoded dates (float nanoseconds since 1970) as datetimes. Milliseconds, not
+    nanoseconds: int64 nanoseconds end in 2262, and Parquet can hold later dates."""
+    return (
+        np.round(np.asarray(values, dtype="float64") / 1e6).astype("int64").astype("datetime64[ms]")
+    )
 
 
 def _shared_edges(a: np.ndarray, b: np.ndarray, max_bins: int = 40) -> np.ndarray:

@@ -18,6 +18,13 @@ def loaded_card(role: str) -> None:
     st.button("Remove", key=state.widget_key("remove", role), icon=":material/close:",
                 on_click=inputs.remove, args=(role,), type="tertiary",
                 help=f"Unload the {state.ROLE_LABELS[role].lower()}.")  # fmt: skip
+    read = t.frame.attrs.get("synthlens_read") or {}
+    if "invalid bytes replaced" in str(read.get("encoding", "")):
+        line = read.get("first_replaced_byte_line")
+        where = f", the first on line {line:,}" if isinstance(line, int) else ""
+        st.warning(f"Some bytes of {md_code(t.name)} are not valid text in its encoding: they "
+                   f"show as \ufffd{where}. Check the file's encoding if names or categories "
+                   "look wrong.", icon=":material/warning:")  # fmt: skip
     with st.expander("Preview the first rows"):
         st.dataframe(t.frame.head(20), hide_index=True)
 

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 
@@ -45,6 +44,7 @@ _INT = re.compile(r"[+-]?\d+")
 _LEADING_ZERO = re.compile(r"0\d+")
 _DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d+")
 _COMMA_DECIMAL = re.compile(r"[+-]?\d*,\d+")
+_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
 
 
 def mb(n: int) -> str:
@@ -98,18 +98,6 @@ def no_rows_message(label: str, columns: list[Any], fmt: str) -> str:
     )
 
 
-def pandas_index_columns(schema: Any) -> tuple[set[str], list[str]]:
-    """Index columns of a frame pandas wrote: unnamed row labels, and named ones (data)."""
-    meta = (schema.metadata or {}).get(b"pandas")
-    try:
-        index = json.loads(meta).get("index_columns", []) if meta else []
-    except ValueError:
-        return set(), []
-    stored = [c for c in index if isinstance(c, str) and c in schema.names]
-    labels = {c for c in stored if re.fullmatch(r"__index_level_\d+__", c)}
-    return labels, [c for c in stored if c not in labels]
-
-
 def column_ref(i: int, letters: bool) -> str:
     """1-based position, plus the spreadsheet letter where the user will look for it."""
     if not letters:
@@ -135,10 +123,14 @@ class Sniff:
     header: list[str]
     text_columns: list[int]  # positions whose sample has leading-zero integers
 
-    def encodings(self) -> Iterator[tuple[str, str]]:
-        """(encoding, errors) to try in turn when a byte past the prefix does not decode."""
+    def encodings(self, utf8_later: Callable[[], bool]) -> Iterator[tuple[str, str]]:
+        """(encoding, errors) to try in turn when a byte past the prefix does not decode.
+
+        ``utf8_later`` tells whether the whole file shows UTF-8 text (asked only then): a stray
+        byte in it is replaced rather than reading every UTF-8 letter as cp1252 mojibake.
+        """
         yield self.encoding, "strict"
-        if self.encoding == "utf-8" and not self.utf8_evidence:
+        if self.encoding == "utf-8" and not self.utf8_evidence and not utf8_later():
             yield "cp1252", "strict"
             yield "latin-1", "strict"
         elif self.encoding == "cp1252":
@@ -198,12 +190,26 @@ def _decode(raw: bytes, whole: bool) -> tuple[str, bool, str]:
             text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=whole)
             return "utf-8", not raw.isascii(), text
         except UnicodeDecodeError:
+            text = codecs.getincrementaldecoder("utf-8")("replace").decode(raw, final=whole)
+            if mostly_utf8(text):  # UTF-8 text with a stray byte: not cp1252 mojibake
+                return "utf-8", True, text
             try:
                 return "cp1252", False, raw.decode("cp1252")
             except UnicodeDecodeError:
                 return "latin-1", False, raw.decode("latin-1")
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     return encoding, True, decoder.decode(raw, final=whole)
+
+
+def non_ascii(text: str) -> int:
+    """How many characters of ``text`` are neither ASCII nor U+FFFD (a replaced byte)."""
+    return len(_NON_ASCII.findall(text))
+
+
+def mostly_utf8(text: str) -> bool:
+    """True when ``text``, decoded as UTF-8 with replacement, has more real non-ASCII letters
+    than replaced bytes: UTF-8 with stray bytes, rather than another encoding."""
+    return non_ascii(text) > text.count("\ufffd")
 
 
 def _records(text: str, delimiter: str, whole: bool, limit: int = 0) -> list[tuple[int, list[str]]]:
@@ -346,22 +352,6 @@ def parser_error_message(label: str, message: str, delimiter: str) -> str:
 
 
 # --- JSON --------------------------------------------------------------------------------------
-
-
-def _json_default(value: Any) -> Any:
-    return value.tolist() if hasattr(value, "tolist") else str(value)
-
-
-def nested_to_json(col: pd.Series) -> pd.Series:
-    """Lists and objects inside cells become JSON text, so every value stays hashable."""
-    nested = col.map(lambda v: isinstance(v, dict | list | tuple | np.ndarray)).astype(bool)
-    if not nested.any():
-        return col
-    out = col.astype(object)
-    out[nested] = col[nested].map(
-        lambda v: json.dumps(v, ensure_ascii=False, default=_json_default)
-    )
-    return out
 
 
 def _json_line_error(label: str, number: int, line: bytes) -> str | None:

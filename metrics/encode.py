@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from metrics.schema import ColumnSpec, Kind, Schema
+from metrics.schema import ColumnSpec, Kind, Schema, missing_columns_message
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,6 +28,11 @@ MISSING = -1  # code of a missing value in ``codes``
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_NS_PER = {"D": 86_400e9, "h": 3_600e9, "m": 60e9, "s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
+
+
+class MissingColumnsError(ValueError):
+    """A side lacks columns the schema compares; the message names them."""
 
 
 @dataclass
@@ -86,20 +91,36 @@ class Encoded:
         return out
 
 
+def to_datetime_utc(series: pd.Series, datetime_format: str | None = None) -> pd.Series:
+    """Dates and times as naive UTC ``datetime64``, NaT where missing or unreadable.
+
+    Values with a UTC offset or a time zone (``2021-03-01T10:00:00+02:00``, a Parquet
+    timestamp with a zone) are converted to UTC, so one column may mix offsets and the two
+    sides may use different zones. Values without one are taken as UTC already: a column
+    mixing both, or a naive side against an aware one, compares on that assumption.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series):
+        parsed = series
+    else:
+        parsed = pd.to_datetime(series, format=datetime_format, errors="coerce", utc=True)
+        if datetime_format is not None and parsed.isna().sum() > series.isna().sum():
+            # The declared format may not fit every value; let pandas try the rest.
+            rest = pd.to_datetime(series, format="mixed", errors="coerce", utc=True)
+            parsed = parsed.where(parsed.notna(), rest)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed
+
+
 def to_float(series: pd.Series, kind: Kind, datetime_format: str | None = None) -> np.ndarray:
     """Numbers (or datetimes as ns since the epoch) as float64, NaN where missing or unreadable."""
     if kind is Kind.DATETIME:
-        if pd.api.types.is_datetime64_any_dtype(series):
-            parsed = series
-        else:
-            parsed = pd.to_datetime(series, format=datetime_format, errors="coerce")
-            if parsed.isna().sum() > series.isna().sum() and datetime_format is not None:
-                # The declared format may not fit every value; let pandas try the rest.
-                parsed = parsed.fillna(pd.to_datetime(series, format="mixed", errors="coerce"))
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        values = parsed.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64")
-        values[parsed.isna().to_numpy()] = np.nan
+        # In the column's own unit: a Parquet timestamp in microseconds may lie outside the
+        # nanosecond range (year 2262), where converting to ns first would wrap around.
+        stamps = to_datetime_utc(series, datetime_format).to_numpy()
+        unit, count = np.datetime_data(stamps.dtype)
+        values = stamps.view("int64").astype("float64") * (_NS_PER[unit] * count)
+        values[np.isnat(stamps)] = np.nan
         return values
     if pd.api.types.is_bool_dtype(series):
         return series.astype("float64").to_numpy()
@@ -246,6 +267,11 @@ def _encode_column(work: tuple[ColumnSpec, dict[str, pd.Series]]) -> dict[str, A
         numeric = {}
         for name, series in columns.items():
             values = to_float(series, kind, spec.datetime_format)
+            # Infinities are not values a distribution can be compared on: unreadable, so
+            # they are reported (and no metric meets inf - inf).
+            infinite = np.isinf(values)
+            if infinite.any():  # a new array: ``values`` may be a view of the caller's frame
+                values = np.where(infinite, np.nan, values)
             bad = np.flatnonzero(np.isnan(values) & series.notna().to_numpy())
             numeric[name] = (values, bad)
         edges = _bins(numeric["real"][0])
@@ -264,6 +290,13 @@ def _encode_column(work: tuple[ColumnSpec, dict[str, pd.Series]]) -> dict[str, A
     }
 
 
+def _check_columns(frames: dict[str, pd.DataFrame], schema: Schema) -> None:
+    for role, df in frames.items():
+        missing = schema.missing_from(df.columns)
+        if missing:
+            raise MissingColumnsError(missing_columns_message(role, f"{role} data", missing))
+
+
 def encode(
     real: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -275,10 +308,17 @@ def encode(
     Only the schema's columns are read; the frames may have others (reported by
     ``schema.compare``). Row order and count are kept, so row ``i`` of every array is row ``i``
     of its file.
+
+    Raises
+    ------
+    MissingColumnsError
+        When a frame (usually the holdout) lacks some of the schema's columns; the message
+        names them. Check with ``schema.missing_from(frame.columns)`` first to say which file.
     """
     frames = {"real": real, "synthetic": synthetic}
     if holdout is not None:
         frames["holdout"] = holdout
+    _check_columns(frames, schema)
     sides = {name: Side(n_rows=len(df)) for name, df in frames.items()}
     categories: dict[str, list[str]] = {}
     n_real_levels: dict[str, int] = {}

@@ -20,11 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy.stats import rankdata
 
 from metrics.encode import MISSING, Encoded, Side
 from metrics.schema import Kind
+from metrics.schema_dates import date_text
 
 # Own codes for the most frequent levels; two more codes for the pooled rest (< max_bins=255).
 MAX_LEVELS = 252
@@ -119,7 +119,7 @@ class FeatureSpace:
         if np.isnan(value):
             return "missing"
         if kind is Kind.DATETIME:
-            return str(pd.Timestamp(int(value)))
+            return date_text(value)
         return f"{value:.6g}"
 
 

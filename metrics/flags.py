@@ -39,6 +39,7 @@ from metrics.encode import MISSING, Encoded, Side
 from metrics.registry import Options, register
 from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
 from metrics.schema import Kind
+from metrics.schema_dates import date_text
 
 NAME = "row_flags"
 FAMILY = "validity"
@@ -56,8 +57,7 @@ FINDING_ROWS = 50
 
 def _num(value: float, kind: Kind) -> str:
     if kind is Kind.DATETIME:
-        ts = pd.Timestamp(int(value))
-        return str(ts.date()) if ts == ts.normalize() else str(ts)
+        return date_text(value)
     return f"{value:,.6g}"
 
 

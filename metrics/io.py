@@ -9,10 +9,12 @@ Decisions that callers and users can rely on:
 - The format comes from the file name's extension; without a known one it is sniffed from the
   content (Parquet and ``.xlsx`` magic bytes, JSON objects or arrays, otherwise delimited text).
 - CSV encoding: a BOM decides (UTF-8 or UTF-16); otherwise UTF-8, falling back to cp1252 and then
-  Latin-1 when the file is not valid UTF-8. A file whose first megabyte shows real UTF-8 text but
-  has a stray invalid byte later keeps UTF-8 with that byte replaced by U+FFFD, rather than
-  turning every accented letter into mojibake. The delimiter (``,`` ``;`` tab ``|``) and a
-  decimal comma (``;``- or tab-separated files only) are sniffed from the first megabyte.
+  Latin-1 when the file is not valid UTF-8. A file that is mostly UTF-8 text (more non-ASCII
+  letters than invalid bytes, wherever they are) but has a stray invalid byte keeps UTF-8 with
+  that byte replaced by U+FFFD, rather than turning every accented letter into mojibake; the
+  line of the first such byte is recorded. The whole file is decoded one way. The delimiter
+  (``,`` ``;`` tab ``|``) and a decimal comma (``;``- or tab-separated files only) are sniffed
+  from the first megabyte.
 - Values get pandas' default inference (numbers, ``True``/``False``; dates stay text for the schema
   step), except that a column where the first megabyte has an integer written with a leading
   zero (``02134``) is read as text, so ZIP codes and account codes keep their zeros.
@@ -21,9 +23,15 @@ Decisions that callers and users can rely on:
   has no values at all: that is what a trailing delimiter or a formatted-but-empty spreadsheet
   column produces, and it is dropped. A named column with no values is kept (all NaN); the schema
   step reports it.
-- Rows with more fields than the header are an error anywhere in the file. Rows with fewer fields
-  are an error when they occur in the first megabyte; after that pandas pads them with NaN,
-  because finding them would need a second pass over the file.
+- Rows with more or fewer fields than the header, and NUL bytes, are an error anywhere in the
+  file, naming the line (``metrics._io_scan`` finds late short rows at a cost only when the last
+  column has missing values).
+- Limits, checked before rows are parsed (``metrics._io_limits``): at most ``max_columns``
+  columns (20,000, or ``SYNTHLENS_MAX_COLUMNS``) counted from the header, the Parquet schema or
+  the first JSON record; ``max_bytes`` (500 MB) for the file, for what an ``.xlsx`` archive's
+  directory says it unpacks to, and for what a Parquet file's metadata declares.
+- Integers beyond the int64 range (long account numbers) are read as exact text in every format;
+  Parquet binary columns are decoded as UTF-8 with invalid bytes replaced.
 - Names and values are never escaped or normalised here (the UI escapes what it shows).
 - ``frame.attrs["synthlens_read"]`` records how the file was read (format, encoding, delimiter,
   columns kept as text, dropped empty unnamed columns) for display.
@@ -41,10 +49,22 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 
+from metrics import _io_formats as formats
+from metrics import _io_limits as limits
+from metrics import _io_scan as scan
 from metrics import _io_text as text
+from metrics._io_limits import DEFAULT_MAX_COLUMNS, MAX_COLUMNS_ENV
 from metrics._io_text import InputError
 
-__all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED", "InputError", "file_sha256", "read_table"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_COLUMNS",
+    "MAX_COLUMNS_ENV",
+    "SUPPORTED",
+    "InputError",
+    "file_sha256",
+    "read_table",
+]
 
 DEFAULT_MAX_BYTES = 500 * 1024 * 1024  # .streamlit/config.toml server.maxUploadSize = 500 (MB)
 SUPPORTED = (".csv", ".tsv", ".txt", ".parquet", ".jsonl", ".ndjson", ".xlsx")
@@ -122,6 +142,7 @@ def read_table(
     name: str | None = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_columns: int | None = None,
 ) -> pd.DataFrame:
     """Read one table from an upload's bytes or from a path.
 
@@ -134,7 +155,11 @@ def read_table(
         The file name; its extension picks the format. Defaults to the path's name. Messages
         use it (or the path as given) to say which file is meant.
     max_bytes
-        Files larger than this are refused before anything is parsed.
+        Files larger than this are refused before anything is parsed, and so are archives
+        (``.xlsx``) and Parquet files whose content unpacks to more.
+    max_columns
+        Tables with more columns are refused from their header, before any row is parsed.
+        Default: the ``SYNTHLENS_MAX_COLUMNS`` environment variable, else 20,000.
 
     Returns
     -------
@@ -146,6 +171,7 @@ def read_table(
     InputError
         For anything wrong with the file, with a message the user can act on.
     """
+    lim = limits.Limits(max_bytes, limits.max_columns(max_columns))
     src = _Source(source, name)
     if src.size > max_bytes:
         raise InputError(
@@ -160,7 +186,7 @@ def read_table(
         )
     fmt = _format_of(src)
     try:
-        frame, info = _READERS[fmt](src)
+        frame, info = _READERS[fmt](src, lim)
     except InputError:
         raise
     except MemoryError:
@@ -176,8 +202,17 @@ def read_table(
         raise InputError(
             f"Could not read '{src.label}' as {_FORMAT_NAMES[fmt]}: {text.short(exc)}. {fix}"
         ) from exc
+    return _finish(frame, info, fmt, src, lim)
+
+
+def _finish(
+    frame: pd.DataFrame, info: dict[str, Any], fmt: str, src: _Source, lim: limits.Limits
+) -> pd.DataFrame:
+    """Checks and fixes every format shares, after its reader."""
     if frame.shape[1] == 0 or len(frame) == 0:
         raise InputError(text.no_rows_message(src.label, list(frame.columns), fmt))
+    limits.check_width(frame.shape[1], lim.max_columns, src.label, "")  # JSON: keys of all rows
+    info["big_integers_as_text"] = limits.big_ints_as_text(frame, objects=fmt not in ("csv", "tsv"))
     frame.attrs["synthlens_read"] = {"format": fmt, **info}
     return frame
 
@@ -238,7 +273,10 @@ def _is_xlsx(src: _Source) -> bool:
 # --- Delimited text ----------------------------------------------------------------------------
 
 
-def _read_csv(src: _Source, tsv: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _read_csv(
+    src: _Source, lim: limits.Limits, tsv: bool = False
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    limits.check_csv_header(src.head(text.PREFIX), src.size, src.label, lim.max_columns)
     sniff = text.sniff(src.head, src.size, src.label, prefer_tab=tsv)
     where = "in the header row"
     names, blanks = text.check_names(sniff.header, src.label, where, letters=True)
@@ -251,26 +289,35 @@ def _read_csv(src: _Source, tsv: bool = False) -> tuple[pd.DataFrame, dict[str, 
         "decimal": sniff.decimal,
         "quotechar": '"',
     }
-    frame, encoding = _parse_csv(src, sniff, kwargs)
+    scan.check_nul(src, sniff.encoding)
+    frame, encoding, errors = _parse_csv(src, sniff, kwargs)
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas turns the first column into an index when data rows are one field longer.
         raise InputError(
             text.ragged_message(src.label, None, len(names), len(names) + 1, sniff.delimiter)
         )
+    scan.check_short_rows(src, frame, sniff.delimiter, encoding, errors)
     frame = text.drop_blank_columns(frame, blanks, src.label, where, letters=True)
-    info = {
-        "encoding": encoding,
+    info: dict[str, Any] = {
+        "encoding": encoding if errors == "strict" else f"{encoding} (invalid bytes replaced)",
         "delimiter": sniff.delimiter,
         "decimal": sniff.decimal,
         "text_columns": [names[i] for i in sniff.text_columns],
         "dropped_unnamed_empty_columns": [i + 1 for i in blanks],
     }
+    if errors != "strict":
+        info["first_replaced_byte_line"] = scan.first_invalid_line(src, encoding)
     return frame, info
 
 
-def _parse_csv(src: _Source, sniff: text.Sniff, kwargs: dict[str, Any]) -> tuple[pd.DataFrame, str]:
-    """Parse with the sniffed encoding, retrying when a byte past the sniffed prefix disagrees."""
-    for encoding, errors in sniff.encodings():
+def _parse_csv(
+    src: _Source, sniff: text.Sniff, kwargs: dict[str, Any]
+) -> tuple[pd.DataFrame, str, str]:
+    """Parse with the sniffed encoding, retrying when a byte past the sniffed prefix disagrees.
+
+    Returns the frame, the encoding and the error handling that read it.
+    """
+    for encoding, errors in sniff.encodings(lambda: scan.utf8_evidence(src)):
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", pd.errors.DtypeWarning)
@@ -290,7 +337,7 @@ def _parse_csv(src: _Source, sniff: text.Sniff, kwargs: dict[str, Any]) -> tuple
             ) from exc
         if any(issubclass(w.category, pd.errors.DtypeWarning) for w in caught):
             frame = _reread_mixed(src, frame, encoding, errors, kwargs)
-        return frame, encoding if errors == "strict" else f"{encoding} (invalid bytes replaced)"
+        return frame, encoding, errors
     raise AssertionError("latin-1 decodes any byte")  # pragma: no cover
 
 
@@ -320,86 +367,11 @@ def _reread_mixed(
     return frame
 
 
-# --- Binary and JSON formats --------------------------------------------------------------------
-
-
-def _read_parquet(src: _Source) -> tuple[pd.DataFrame, dict[str, Any]]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pq.ParquetFile(src.handle()).read(use_pandas_metadata=False)
-    labels, named = text.pandas_index_columns(table.schema)
-    # Pandas' row labels are not data; a named index is, and goes first as reset_index() would.
-    by_name = {n: i for i, n in enumerate(table.schema.names)}
-    keep = [by_name[n] for n in named] + [
-        i for i, n in enumerate(table.schema.names) if n not in labels and n not in named
-    ]
-    where = "in the Parquet schema"
-    names, blanks = text.check_names([table.schema.names[i] for i in keep], src.label, where)
-    # Positional select and rename: Parquet allows repeated and empty names, pandas lookups do not.
-    # Without the pandas metadata the frame is plain numpy dtypes, the same for any writer.
-    table = table.select(keep).rename_columns(names).replace_schema_metadata(None)
-    nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
-    frame = table.to_pandas()
-    for name in nested:
-        frame[name] = text.nested_to_json(frame[name])
-    frame = text.drop_blank_columns(frame, blanks, src.label, where)
-    return frame, {"dropped_unnamed_empty_columns": [i + 1 for i in blanks]}
-
-
-def _read_xlsx(src: _Source) -> tuple[pd.DataFrame, dict[str, Any]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about styles and data validation
-        with pd.ExcelFile(src.handle(), engine="openpyxl") as book:
-            sheet = book.sheet_names[0]
-            # header=None keeps the raw header cells (pandas would rename blanks and repeats)
-            # and text cells such as "007" as text.
-            grid = book.parse(sheet, header=None)
-    if grid.empty:
-        raise InputError(
-            f"The first sheet ('{sheet}') of '{src.label}' is empty. SynthLens reads the first "
-            "sheet: move the table there, or save that sheet as CSV."
-        )
-    where = f"in the first row of sheet '{sheet}'"
-    names, blanks = text.check_names(list(grid.iloc[0]), src.label, where, letters=True)
-    frame = grid.iloc[1:].reset_index(drop=True).infer_objects()
-    frame.columns = names
-    frame = text.drop_blank_columns(frame, blanks, src.label, where, letters=True)
-    return frame, {"sheet": sheet, "dropped_unnamed_empty_columns": [i + 1 for i in blanks]}
-
-
-def _read_json(src: _Source, lines: bool = True) -> tuple[pd.DataFrame, dict[str, Any]]:
-    if lines:
-        head = src.head(text.PREFIX).split(b"\n")
-        text.check_json_lines(head if src.size <= text.PREFIX else head[:-1], src.label)
-    try:
-        # dtype=False: JSON already types its values; pandas would turn "007" into 7.
-        frame = pd.read_json(
-            src.handle(), lines=lines, orient="records", dtype=False, convert_dates=False
-        )
-    except ValueError as exc:
-        if lines:  # find the line past the checked prefix
-            with src.open() as fh:
-                text.check_json_lines(fh, src.label)
-        raise InputError(
-            f"'{src.label}' is not valid JSON ({text.short(exc)}). Save the table as JSON Lines: "
-            'one object per line, such as {"age": 31, "city": "Lyon"}.'
-        ) from exc
-    frame = frame.reset_index(drop=True)
-    where = "among the keys"
-    names, blanks = text.check_names(list(frame.columns), src.label, where)
-    frame.columns = names
-    for col in frame.select_dtypes(include="object"):
-        frame[col] = text.nested_to_json(frame[col])
-    frame = text.drop_blank_columns(frame, blanks, src.label, where)
-    return frame, {"dropped_unnamed_empty_columns": [i + 1 for i in blanks]}
-
-
 _READERS = {
     "csv": _read_csv,
-    "tsv": lambda src: _read_csv(src, tsv=True),
-    "parquet": _read_parquet,
-    "xlsx": _read_xlsx,
-    "jsonl": _read_json,
-    "json": lambda src: _read_json(src, lines=False),
+    "tsv": lambda src, lim: _read_csv(src, lim, tsv=True),
+    "parquet": formats.read_parquet,
+    "xlsx": formats.read_xlsx,
+    "jsonl": formats.read_json,
+    "json": lambda src, lim: formats.read_json(src, lim, lines=False),
 }

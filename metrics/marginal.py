@@ -34,6 +34,7 @@ from metrics.pair_stats import parallel_map
 from metrics.registry import Options, register
 from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
 from metrics.schema import Kind
+from metrics.schema_dates import date_text
 
 NAME = "column_shapes"
 ANALYSED_KINDS = (Kind.NUMERICAL, Kind.DATETIME, Kind.CATEGORICAL, Kind.BOOLEAN)
@@ -201,8 +202,7 @@ def fmt_value(value: float, kind: Kind) -> str:
     if value is None or not np.isfinite(value):
         return "n/a"
     if kind is Kind.DATETIME:
-        ts = pd.Timestamp(int(value))
-        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+        return date_text(value)
     size = abs(value)
     if size >= 1000:
         return f"{value:,.0f}"

@@ -28,6 +28,7 @@ constant and unique columns. The synthetic side is only checked against the resu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -93,6 +94,11 @@ class Schema:
         """Column names, optionally only those of the given kinds."""
         return [c.name for c in self.columns if not kinds or c.kind in kinds]
 
+    def missing_from(self, columns: Iterable[Any]) -> list[str]:
+        """Compared columns that are not among ``columns`` (a holdout's, say)."""
+        have = {str(c) for c in columns}
+        return [c.name for c in self.columns if c.name not in have]
+
     def with_kind(self, name: str, kind: Kind) -> Schema:
         """A copy with one column's kind changed (the user's correction)."""
         cols = [
@@ -131,6 +137,16 @@ class Schema:
 
 class SchemaError(ValueError):
     """SDV metadata that cannot be used; the message says what to fix."""
+
+
+def missing_columns_message(role: str, label: str, missing: list[str]) -> str:
+    """The sentence for an input that lacks compared columns (a holdout, usually)."""
+    many = len(missing) != 1
+    return (
+        f"The {role} file '{label}' lacks {len(missing)} compared column{'s' if many else ''}: "
+        f"{listing(missing)}. Load a {role} file with the same columns as the real data"
+        + (", or leave the holdout out." if role == "holdout" else ".")
+    )
 
 
 def listing(names: list, limit: int = 10) -> str:

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from metrics.schema import ColumnSpec, Kind, Schema
+from metrics.schema_dates import DATE_FORMATS as DATE_FORMATS  # re-exported
+from metrics.schema_dates import date_format, reads_as_dates
 
 SAMPLE_ROWS = 10_000
 PARSE_SHARE = 0.95  # share of non-missing values that must read as a kind to get it
@@ -30,20 +32,10 @@ _LABEL_WORDS = {"target", "class", "label", "category", "cluster", "segment", "g
                 "species", "outcome", "type", "kind", "status", "y"}  # fmt: skip
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _LEADING_ZERO = re.compile(r"^0\d+$")
+_WHOLE = re.compile(r"^\s*[+-]?\d+\s*$")
+_INT64_MAX = float(np.iinfo(np.int64).max)
 _UUID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
-# Looks like a date in some format (cheap screen before trying every format).
-_DATE_LIKE = (r"^(\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}"
-              r"|[A-Za-z]{3,9} \d{1,2}, \d{4})([ T]\d{1,2}:\d{2}.*)?$")  # fmt: skip
-# Tried in this order; the first that reads the most values wins (day-first before month-first).
-DATE_FORMATS = (
-    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z", "%Y/%m/%d", "%Y/%m/%d %H:%M:%S",
-    "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M:%S", "%d/%m/%y", "%m/%d/%y", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d-%m-%Y",
-    "%d %b %Y", "%d-%b-%Y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y", "%Y-%m",
-)  # fmt: skip
 
 
 def _words(name: object) -> list[str]:
@@ -113,30 +105,6 @@ def to_numbers(series: pd.Series) -> pd.Series:
     return pd.Series(_to_number(pd.Index(text.fillna(""))), index=series.index)
 
 
-def _parse_dates(values: pd.Index, fmt: str) -> np.ndarray:
-    """Which values read as dates in ``fmt``."""
-    parsed = pd.to_datetime(values, format=fmt, errors="coerce", utc="%z" in fmt)
-    return np.asarray(parsed.notna(), dtype=bool)
-
-
-def _date_format(vc: pd.Series) -> tuple[str | None, float, str]:
-    """Best date format for the counted values: (format, weighted share read, ambiguity note)."""
-    values, weight = vc.index, vc.to_numpy(dtype=float)
-    head = values[:50]
-    if len(head) == 0 or np.mean(head.str.match(_DATE_LIKE)) < 0.5:
-        return None, 0.0, ""
-    shortlist = [f for f in DATE_FORMATS if _parse_dates(head, f).mean() >= 0.5]
-    shares = {f: weight[_parse_dates(values, f)].sum() / weight.sum() for f in shortlist}
-    if not shares:
-        return None, 0.0, ""
-    best = max(shares, key=lambda f: shares[f])  # max keeps the first of equals: format order
-    swapped = best.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
-    note = ""
-    if swapped != best and swapped in shares and shares[swapped] == shares[best]:
-        note = f"; day and month could be swapped (no value above 12), {best} assumed"
-    return best, shares[best], note
-
-
 def _reads_as(vc: pd.Series, kind: Kind, fmt: str | None) -> np.ndarray:
     """Which counted values can be read as ``kind`` (True for kinds that read anything)."""
     values = vc.index.astype(str)
@@ -145,14 +113,7 @@ def _reads_as(vc: pd.Series, kind: Kind, fmt: str | None) -> np.ndarray:
     if kind is Kind.BOOLEAN:
         return values.str.lower().isin(_TRUE | _FALSE)
     if kind is Kind.DATETIME:
-        ok = _parse_dates(values, fmt) if fmt else np.zeros(len(values), dtype=bool)
-        for other in DATE_FORMATS:  # other formats are read too (encode falls back to them)
-            if ok.all():
-                break
-            rest = values[~ok]
-            if _parse_dates(rest[:50], other).any():
-                ok[~ok] = _parse_dates(rest, other)
-        return ok
+        return reads_as_dates(values, fmt)
     return np.ones(len(values), dtype=bool)
 
 
@@ -271,6 +232,19 @@ def _string_spec(name, vc: pd.Series, full: pd.Series) -> ColumnSpec:
     return ColumnSpec(name, Kind.CATEGORICAL, reason=f"{k:,} distinct values ({shown})")
 
 
+def _code_like(values: pd.Index, numbers: np.ndarray, readable: np.ndarray) -> str:
+    """What makes numeric strings codes (leading zeros, too many digits), or ``""``."""
+    zeros = readable & np.asarray(values.str.match(_LEADING_ZERO), dtype=bool)
+    if zeros.any():
+        return f"numbers written with leading zeros (e.g. '{values[zeros][0]}')"
+    # Whole numbers beyond int64 (26-digit account numbers) would round to a few equal floats.
+    big = readable & (np.abs(np.where(readable, numbers, 0.0)) >= _INT64_MAX)
+    big &= np.asarray(values.str.match(_WHOLE), dtype=bool)
+    if big.any():
+        return f"whole numbers beyond the 64-bit range (e.g. '{values[big][0]}')"
+    return ""
+
+
 def _empty(s: pd.Series, full: pd.Series) -> pd.Series | None:
     """The counted values of ``s``, or of ``full`` when the sample missed them; None if empty."""
     vc = _counts(s)
@@ -319,16 +293,15 @@ def _infer_column(name, s: pd.Series, full: pd.Series, seen: dict) -> ColumnSpec
     numbers = _to_number(vc.index) if numeric_head else np.full(len(vc), np.nan)
     readable = ~np.isnan(numbers)
     if numeric_head and vc.to_numpy()[readable].sum() >= PARSE_SHARE * n:
-        zeros = readable & np.asarray(vc.index.str.match(_LEADING_ZERO), dtype=bool)
-        if zeros.any():
+        code = _code_like(vc.index, numbers, readable)
+        if code:
             spec = _string_spec(name, vc, full)
             return replace(spec, kind=Kind.ID if spec.kind is Kind.ID else Kind.CATEGORICAL,
-                           reason=f"numbers written with leading zeros (e.g. "
-                           f"'{vc.index[zeros][0]}') are codes, not quantities; {spec.reason}")  # fmt: skip
+                           reason=f"{code} are codes, not quantities; {spec.reason}")  # fmt: skip
         prefix = "numbers with thousands separators; " if vc.index.str.contains(",").any() else ""
         n_read = int(vc.to_numpy()[readable].sum())
         return _numeric_spec(name, np.unique(numbers[readable]), n_read, full, len(s), prefix)
-    fmt, share, note = _date_format(vc)
+    fmt, share, note = date_format(vc)
     if fmt is not None and share >= PARSE_SHARE:
         return ColumnSpec(name, Kind.DATETIME, fmt, f"dates written as {fmt}{note}")
     return _string_spec(name, vc, full)

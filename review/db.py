@@ -14,22 +14,68 @@ Upgrades are additive and happen on start: missing tables are created, missing c
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus, unquote
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from review.models import APPEND_ONLY_TABLES, Base, SchemaVersionRow
-from review.records import SchemaTooNew, utcnow
+from review.records import SchemaTooNew, StoreError, utcnow
 
 DEFAULT_SQLITE_PATH = "synthlens.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant works; it only has to be the same in every SynthLens process.
 _PG_SCHEMA_LOCK = 0x53594E544C454E53 & 0x7FFFFFFFFFFFFFFF
 WRITE_OPTION = "synthlens_write"
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be opened; the message names it with any password hidden."""
+
+
+# scheme://user:password@ when the URL does not parse (a bad port, say).
+_USERINFO = re.compile(r"^(?P<head>[A-Za-z][\w+.-]*://[^:/@?#]*:)(?P<pw>[^@/?#]*)(?=@)")
+_SECRET_QUERY = re.compile(r"(?i)([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)([^&#]*)")
+HIDDEN = "***"
+
+
+def safe_url(url: str) -> str:
+    """``url`` for messages and logs: the password, and secrets in its query, hidden."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL may still hold a password
+        shown = _USERINFO.sub(lambda m: m["head"] + HIDDEN, url)
+    return _SECRET_QUERY.sub(lambda m: m[1] + HIDDEN, shown)
+
+
+def _secrets(url: str) -> list[str]:
+    found = []
+    try:
+        password = make_url(url).password
+        found.append(str(password) if password is not None else "")
+    except Exception:  # noqa: BLE001
+        m = _USERINFO.match(url)
+        found.append(m["pw"] if m else "")
+    found += [m[2] for m in _SECRET_QUERY.finditer(url)]
+    out = set()
+    for value in found:
+        if len(value) >= 3:  # never blank out every "a" of a message
+            out |= {value, unquote(value), quote(value, safe=""), quote_plus(value)}
+    return sorted(out, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (an error, perhaps a driver's) with ``url`` and its password hidden."""
+    text = text.replace(url, safe_url(url))
+    for secret in _secrets(url):
+        text = text.replace(secret, HIDDEN)
+    return text
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -48,8 +94,30 @@ def resolve_url(url: str | None = None) -> str:
     return f"sqlite+pysqlite:///{path}"
 
 
+def unavailable(url: str, exc: BaseException) -> DatabaseUnavailable:
+    """The error to raise for ``exc`` met opening ``url``: one line, no password in it."""
+    lines = str(exc).strip().splitlines()
+    detail = lines[0] if lines else type(exc).__name__
+    return DatabaseUnavailable(
+        f"the review database {safe_url(url)} cannot be opened: {scrub(detail, url)}"
+    )
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine with the settings each backend needs for safe concurrent use."""
+    """Create the engine with the settings each backend needs for safe concurrent use.
+
+    Raises
+    ------
+    DatabaseUnavailable
+        For a URL that does not parse or names a driver that is not installed.
+    """
+    try:
+        return _make_engine(url)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise unavailable(url, exc) from None  # the chained error would show the password
+
+
+def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -173,7 +241,16 @@ def upgrade(engine: Engine) -> int:
     ------
     SchemaTooNew
         When the database was upgraded by a newer SynthLens than this one.
+    DatabaseUnavailable
+        When the server or file cannot be reached (the message hides any password).
     """
+    try:
+        return _upgrade(engine)
+    except (OperationalError, InterfaceError) as exc:
+        raise unavailable(engine.url.render_as_string(hide_password=False), exc) from None
+
+
+def _upgrade(engine: Engine) -> int:
     write = engine.execution_options(**{WRITE_OPTION: True})
     with write.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -126,3 +126,16 @@ def test_every_figure_shows_hostile_column_and_category_names_as_text():
     # The names are still there, escaped: Plotly shows them as the characters they are.
     cat_fig = charts.distribution(enc, "cat " + LINK)
     assert '&lt;a href="http://x"&gt;a&lt;/a&gt;' in list(cat_fig.data[0].x)
+
+
+def test_dates_after_2262_are_drawn_not_wrapped_around():
+    # int64 nanoseconds end in April 2262; Parquet (and the reader) keep later dates.
+    days = np.array(["2300-01-01", "2300-06-01", "2301-01-01"] * 20, dtype="datetime64[ms]")
+    real = pd.DataFrame({"t": days})
+    synthetic = real.copy()
+    synthetic.loc[0, "t"] = np.datetime64("2200-01-01", "ms")  # below the real range
+    enc = encode(real, synthetic, infer(real, synthetic))
+    fig = charts.distribution(enc, "t")
+    xs = [str(x) for trace in fig.data for x in (trace.x if trace.x is not None else [])]
+    assert any(x.startswith("2300") for x in xs), xs[:5]
+    assert not any(x.startswith("16") or x.startswith("17") for x in xs), xs[:5]

@@ -21,6 +21,7 @@ PAGES = ["pages/data.py", "pages/schema.py", "pages/overview.py", "pages/columns
          "pages/pairs.py", "pages/outliers.py", "pages/utility.py", "pages/review.py",
          "pages/signoff.py"]  # fmt: skip
 W = "synthlens.w."
+ITEM_KEY = "synthlens.review.item"
 INTERPRETED = [payloads()[k] for k in (*LIVE, "directive", "latex")]
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)*?\1", re.S)
 
@@ -40,7 +41,7 @@ def _markdown_bodies(at) -> list[tuple[str, str]]:
     for kind in ("button", "text_input", "text_area", "selectbox", "radio", "toggle",
                  "checkbox", "multiselect"):  # fmt: skip
         out += [(kind + " label", str(el.label)) for el in getattr(at, kind)]
-    out += [("expander", str(el.label)) for el in at.get("expandable")]
+    out += [("expander", str(el.label)) for el in at.expander]
     out += [("tab", str(el.label)) for el in at.tabs]
     return out
 
@@ -57,6 +58,24 @@ def _raw_payloads(at) -> list[str]:
     return found
 
 
+def _decide_with_payloads(at) -> None:
+    """A reviewer named with a payload waives an item with a payload reason and comment, then
+    looks at it again: its status line and its history show what they typed, as text."""
+    p = payloads()
+    at.text_input(key=W + "reviewer_name").input(p["md_image"])
+    click(at, "Start reviewing")
+    item = at.session_state[ITEM_KEY]
+    at.text_input(key=W + f"reason.{item}").input(p["directive"] + " " + p["html_img"])
+    at.text_input(key=W + f"comment.{item}").input(p["md_link"] + " " + p["latex"])
+    click(at, "Waive")
+    no_exceptions(at)
+    at.session_state[ITEM_KEY] = item
+    at.run()
+    no_exceptions(at)
+    history = [e for e in at.expander if str(e.label).startswith("History")]
+    assert history, "the waived item shows its history"
+
+
 def test_hostile_names_and_values_are_shown_literally_on_every_page():
     real, synthetic = hostile_pair()
     at = new_app()
@@ -70,9 +89,7 @@ def test_hostile_names_and_values_are_shown_literally_on_every_page():
         at.switch_page(page).run()
         no_exceptions(at)
         if page.endswith("review.py"):
-            at.text_input(key=W + "reviewer_name").input(payloads()["md_image"])
-            click(at, "Start reviewing")
-            no_exceptions(at)
+            _decide_with_payloads(at)
         problems[page] = _raw_payloads(at)
         shown[page] = sum(md(payloads()["md_image"]) in b for _, b in _markdown_bodies(at))
     assert not any(problems.values()), {p: v for p, v in problems.items() if v}

@@ -11,7 +11,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from demo.make_demo import demo_csv_bytes
 from review import Store
-from tests.app.conftest import click, new_app, no_exceptions, texts
+from tests.app.conftest import click, new_app, no_exceptions, schema_table, texts
 
 UTILITY, REVIEW, SIGNOFF, DATA = ("pages/utility.py", "pages/review.py", "pages/signoff.py",
                                   "pages/data.py")  # fmt: skip
@@ -182,3 +182,26 @@ def test_the_cleaned_data_is_assessed_as_a_linked_review_whose_copies_gate_passe
     assert "passed" in copies_gate, copies_gate
     click(at, "Back to the original synthetic data")
     assert "You are reviewing the **cleaned data**" not in texts(at)
+
+
+def test_the_cleaned_csv_is_protected_by_default_and_raw_by_choice():
+    from components.review_report import cleaned_csv
+
+    frame = pd.DataFrame({"=name": ["=1+1", "@SUM(A1)", "plain"], "n": [-1, 2, 3]})
+    safe = pd.read_csv(io.BytesIO(cleaned_csv(frame, [2])), dtype=str)
+    assert list(safe.columns) == ["'=name", "n"]
+    assert safe["'=name"].tolist() == ["'=1+1", "'@SUM(A1)"]
+    assert safe["n"].tolist() == ["-1", "2"]  # numbers stay numbers, negative ones too
+    raw = pd.read_csv(io.BytesIO(cleaned_csv(frame, [2], safe=False)), dtype=str)
+    assert raw["=name"].tolist() == ["=1+1", "@SUM(A1)"]
+
+
+def test_schema_reasons_fit_their_cells_and_long_ones_are_listed_in_full():
+    from components.schema_editor import SHORT_REASON
+
+    at = new_app()
+    click(at, "Load demo data")
+    at.switch_page("pages/schema.py").run()
+    table = schema_table(at)
+    assert table["Why"].str.len().max() <= SHORT_REASON + len(": see below")
+    assert "kept numerical because their order matters" in texts(at)
