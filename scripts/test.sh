@@ -17,6 +17,13 @@ fi
 
 source scripts/setup.sh requirements-dev.txt
 
+# The checks a reviewer would otherwise do by hand: lint (with the ban on Streamlit in
+# metrics/, review/ and outputs/), formatting and types.
+echo "Checking lint, formatting and types ..."
+.venv/bin/ruff check .
+.venv/bin/ruff format --check --quiet . || { echo "Run: .venv/bin/ruff format ." >&2; exit 1; }
+.venv/bin/mypy metrics review outputs
+
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?
