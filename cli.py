@@ -131,8 +131,7 @@ def _progress(quiet: bool):
 
 
 def cmd_report(args) -> int:
-    from metrics import suite
-    from metrics.registry import REGISTRY
+    from metrics import catalogue
 
     policy = None
     if args.policy:
@@ -147,11 +146,11 @@ def cmd_report(args) -> int:
         raise UsageError("--review-db only counts with --policy: add the policy to gate on")
     for out in (args.json_out, args.html_out):
         _check_writable(out)
-    suite.load_metrics()
-    unknown = sorted(set(args.skip) - set(REGISTRY))
+    known = catalogue.names()
+    unknown = sorted(set(args.skip) - set(known))
     if unknown:
         raise UsageError(
-            f"--skip {unknown[0]!r} is not a metric; choose from {', '.join(sorted(REGISTRY))}"
+            f"--skip {unknown[0]!r} is not a metric; choose from {', '.join(sorted(known))}"
         )
     with warnings.catch_warnings():
         if args.quiet:  # numeric warnings of degenerate data are no progress either
@@ -166,8 +165,9 @@ def cmd_report(args) -> int:
 
 def _report(args, policy, store) -> int:
     """Read, assess, gate and write the reports (the arguments are checked)."""
-    from metrics import report, suite
-    from metrics.registry import Options
+    from metrics import suite
+    from metrics.options import Options
+    from outputs import json_report
 
     real, real_sha = _read(args.real, "real", args.max_columns)
     synthetic, syn_sha = _read(args.synthetic, "synthetic", args.max_columns)
@@ -218,9 +218,9 @@ def _report(args, policy, store) -> int:
             print(f"{verdict} {g.label}: {g.message}", file=sys.stderr)
         if any(g.blocking for g in gates):
             exit_code = EXIT_GATE_FAILED
-    Path(args.json_out).write_text(report.to_json(assessment, review), encoding="utf-8")
+    Path(args.json_out).write_text(json_report.to_json(assessment, review), encoding="utf-8")
     if args.html_out:
-        from components import html_report
+        from outputs import html_report
 
         Path(args.html_out).write_text(
             html_report.render(assessment, enc, review), encoding="utf-8"
@@ -291,7 +291,7 @@ def _gates(policy, assessment, store, review_db: str | None):
     if store is None:
         # No review: every high-severity finding counts as open.
         return gating.evaluate_assessment(policy, assessment)
-    from components import review_report as rr
+    from outputs import review_report as rr
 
     try:
         items, source = rr.stored_review(store, assessment)

@@ -60,8 +60,8 @@ def worker(engine: str, real_path: str, synthetic_path: str) -> dict:
     """Load the pair, compute the three scores with one engine, measure time and memory."""
     # Imports first, so that neither engine is timed loading its modules.
     from metrics.encode import encode
+    from metrics.options import Options
     from metrics.quality import quality_report, sdmetrics_metadata, sdmetrics_reference
-    from metrics.registry import Options
 
     if engine == "sdmetrics":
         import sdmetrics.reports.single_table  # noqa: F401

@@ -32,7 +32,7 @@ from bench.synth_table import make_pair  # noqa: E402
 from metrics.detection import detect  # noqa: E402
 from metrics.encode import encode  # noqa: E402
 from metrics.features import THREADS_ENV  # noqa: E402
-from metrics.registry import Options  # noqa: E402
+from metrics.options import Options  # noqa: E402
 from metrics.utility import evaluate  # noqa: E402
 
 

@@ -30,8 +30,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from metrics.encode import encode  # noqa: E402
+from metrics.options import Options  # noqa: E402
 from metrics.privacy import compute_privacy  # noqa: E402
-from metrics.registry import Options  # noqa: E402
 from metrics.schema import ColumnSpec, Kind, Schema  # noqa: E402
 
 

@@ -30,7 +30,7 @@ def _peak_mb() -> float:
 def one(rows: int, target: str | None) -> dict:
     from bench.synth_table import make_pair
     from metrics.encode import encode
-    from metrics.registry import Options
+    from metrics.options import Options
     from metrics.suite import run
 
     real, synthetic, schema = make_pair(rows, seed=1)

@@ -19,8 +19,9 @@ from typing import Any
 import streamlit as st
 
 from components import inputs, state, tables
+from metrics import catalogue
 from metrics.encode import Encoded, encode
-from metrics.registry import REGISTRY, Options
+from metrics.options import Options
 from metrics.schema import Schema
 from metrics.suite import Assessment, InputInfo, run, with_result
 
@@ -145,7 +146,7 @@ def _with_target(loaded: Loaded, key: str, target: str) -> Loaded:
         return cached
     options = replace(loaded.assessment.options, target=target)
     with _progress_bar(f"Training models to predict {target}...") as progress:
-        result = REGISTRY["utility"].fn(loaded.enc, options, progress)
+        result = catalogue.entry("utility").fn(loaded.enc, options, progress)
     out = Loaded(loaded.enc, with_result(loaded.assessment, result, options))
     _lru().put(tkey, out)
     return out

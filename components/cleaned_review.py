@@ -10,8 +10,8 @@ from pathlib import Path
 import streamlit as st
 
 from components import inputs, state
-from components import review_report as rr
 from components.assessment import Loaded
+from outputs import review_report as rr
 from outputs.escape import md_code
 from outputs.words import plural
 from review import Item

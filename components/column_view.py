@@ -7,8 +7,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from components import charts, scorecard
+from components import scorecard
 from components.assessment import Loaded
+from outputs import charts
 from outputs.escape import md
 
 PAGE_SIZE = 10

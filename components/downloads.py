@@ -8,10 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import html_report, state
-from components import review_report as rr
+from components import state
 from components.assessment import Loaded
-from metrics import report
+from outputs import html_report, json_report
+from outputs import review_report as rr
 from outputs.words import plural
 from review import Gate, Policy, Store
 
@@ -32,8 +32,8 @@ def buttons(store: Store, run: int, loaded: Loaded, policy: Policy | None,
     def html() -> bytes:
         return html_report.render(a, enc, review()).encode("utf-8")
 
-    def json_report() -> bytes:
-        return report.to_json(a, review()).encode("utf-8")
+    def json_file() -> bytes:
+        return json_report.to_json(a, review()).encode("utf-8")
 
     def decisions() -> bytes:
         return rr.decisions_csv(rr.decisions(store, run))
@@ -52,7 +52,7 @@ def buttons(store: Store, run: int, loaded: Loaded, policy: Policy | None,
         ("HTML report", html, f"synthlens_report_{stem}.html", "text/html",
          "One file with every chart inline: opens offline, for stakeholders.",
          ":material/description:"),
-        ("JSON report", json_report, f"synthlens_report_{stem}.json", "application/json",
+        ("JSON report", json_file, f"synthlens_report_{stem}.json", "application/json",
          "Scores, findings, gates, decisions and the sign-off, for pipelines.",
          ":material/data_object:"),
         ("Decisions (CSV)", decisions, f"synthlens_decisions_{stem}.csv", "text/csv",

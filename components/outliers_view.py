@@ -8,9 +8,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import row_charts, row_compare, scorecard, state
+from components import row_compare, scorecard, state
 from components.assessment import Loaded
-from components.result_words import (
+from metrics.flags_kinds import NEAR_COPY
+from metrics.results import MetricResult
+from outputs import row_charts
+from outputs.escape import md
+from outputs.result_words import (
     DISTANCE_WORDS,
     KIND_LABELS,
     copy_sentence,
@@ -18,10 +22,8 @@ from components.result_words import (
     privacy_help,
     reason_meanings,
 )
-from components.result_words import pct as _pct
-from components.review_items import COUNT_RULE
-from metrics.results import MetricResult
-from outputs.escape import md
+from outputs.result_words import pct as _pct
+from outputs.review_items import COUNT_RULE
 from outputs.words import plural
 
 MAX_TABLE_ROWS = 2000  # rows sent to the browser per page of the flagged-rows table
@@ -40,7 +42,7 @@ def privacy_summary(loaded: Loaded) -> None:
     st.markdown(dcr_sentence(ex, split=loaded.enc.holdout is None))
     st.caption(ex.get("holdout_note", "") + " " + ex.get("sample_note", ""))
     flags = loaded.assessment.result("row_flags")
-    near = (flags.extra.get("count_by_kind", {}) if flags else {}).get("near_copy", 0)
+    near = (flags.extra.get("count_by_kind", {}) if flags else {}).get(NEAR_COPY, 0)
     a, b, c, d = st.columns(4)
     a.metric("Privacy score", f"{res.score:.2f}", help=privacy_help(), border=True)
     a.caption(f"Verdict: {scorecard.verdict(res.score)}")

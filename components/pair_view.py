@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import charts
 from components.assessment import Loaded
+from outputs import charts
 
 
 def _details(loaded: Loaded) -> pd.DataFrame:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import charts, outliers_view, row_compare, state
+from components import outliers_view, row_compare, state
 from components import review_state as rs
 from components.assessment import Loaded
-from components.review_items import REASON_WORDS, is_row_kind
 from components.review_queue import SEVERITY_BADGE, kind_label, show_flash
-from components.review_report import finding_rows
 from metrics.schema import Kind
+from outputs import charts
 from outputs.escape import md as _md
+from outputs.review_items import REASON_WORDS, is_row_kind
+from outputs.review_report import finding_rows
 from outputs.words import plural
 from review import Item
 

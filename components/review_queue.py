@@ -10,7 +10,8 @@ import streamlit as st
 
 from components import review_state as rs
 from components import state
-from components.review_items import (
+from outputs.escape import md
+from outputs.review_items import (
     COUNT_RULE,
     ROW_REASONS,
     ROW_SUFFIX,
@@ -18,7 +19,6 @@ from components.review_items import (
     kind_counts,
     kind_title,
 )
-from outputs.escape import md
 from outputs.words import plural
 from review import Item
 

@@ -19,15 +19,15 @@ from streamlit.errors import StreamlitAPIException
 
 from components import state
 from components.assessment import Loaded
-from components.review_items import identity, is_row_kind, items_for, kind_title, matches_kind
-from components.review_report import finding_rows
+from metrics.results import SEVERITY_ORDER as SEVERITY_RANK
 from metrics.suite import Assessment
 from outputs.escape import md, md_code
+from outputs.review_items import identity, is_row_kind, items_for, kind_title, matches_kind
+from outputs.review_report import finding_rows
 from outputs.words import plural
 from review import InvalidInput, Item, StaleUpdate, Store, StoreError
 from review.db import resolve_url
 
-SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 ALL_ITEMS, ALL_FINDINGS, ALL_ROWS = "All items", "All findings", "All flagged rows"
 ANY = "Any"
 STATUS_LABELS = {"open": "Open", "accepted": "Accepted", "rejected": "Rejected",

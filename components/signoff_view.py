@@ -10,10 +10,10 @@ import streamlit as st
 
 from components import review_state as rs
 from components import state
-from components.review_items import kind_title
 from components.review_queue import show_flash
-from components.review_report import open_high, rejected_findings
 from outputs.escape import md
+from outputs.review_items import kind_title
+from outputs.review_report import open_high, rejected_findings
 from outputs.words import plural
 from review import Gate, InvalidInput, Item, Policy, PolicyError, SignOff, SignOffRefused
 from review.policy import DEFAULT_POLICY_PATH, load_policy

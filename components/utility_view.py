@@ -8,13 +8,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import row_charts, scorecard, state
+from components import scorecard, state
 from components.assessment import Loaded
-from components.result_words import METRIC_WORDS, comparison_table, fitness
 from metrics.results import MetricResult
 from metrics.schema import Kind
 from metrics.utility_target import LOW_DROP, MEDIUM_DROP, default_target
+from outputs import row_charts
 from outputs.escape import md
+from outputs.result_words import METRIC_WORDS, comparison_table, fitness
 
 TARGET_KINDS = (Kind.CATEGORICAL, Kind.BOOLEAN, Kind.NUMERICAL)
 # Error text -> what the user can do about it (first match wins).

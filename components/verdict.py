@@ -13,9 +13,9 @@ import streamlit as st
 from components import review_state as rs
 from components import state
 from components.assessment import Loaded
-from components.review_items import finding_items
-from components.review_report import gates_for, open_high
 from outputs.escape import md
+from outputs.review_items import finding_items
+from outputs.review_report import gates_for, open_high
 from outputs.words import plural
 from review import Gate, Item, Policy, PolicyError
 from review.gating import evaluate_assessment

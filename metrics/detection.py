@@ -37,7 +37,7 @@ from metrics.features import (
     model_threads,
     permutation_drops,
 )
-from metrics.registry import Options, register
+from metrics.options import Options
 from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
 
 NAME = "detection"
@@ -307,15 +307,6 @@ def _findings(
     ]
 
 
-@register(
-    NAME,
-    FAMILY,
-    "How hard a classifier finds it to tell synthetic rows from real ones: 1 = no better than "
-    "a coin (ROC AUC 0.5), 0 = every row told apart (AUC 1).",
-    (),
-    "rows",
-    weight=4.0,
-)
 def detection(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     """Registered entry point; see :func:`detect`."""
     return detect(enc, options, progress)

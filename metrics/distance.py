@@ -247,6 +247,7 @@ class Neighbours:
     distance: np.ndarray
 
 
+# long: mostly its numpy-style docstring; the code is 34 lines.
 def nearest(
     space: DistanceSpace,
     query: Side,

@@ -137,6 +137,7 @@ class _Source:
         return io.BytesIO(self.data) if self.data is not None else str(self.path)
 
 
+# long: mostly its numpy-style docstring; the code is 32 lines.
 def read_table(
     source: bytes | str | os.PathLike[str],
     name: str | None = None,

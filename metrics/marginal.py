@@ -22,179 +22,31 @@ category's share differs most.
 
 from __future__ import annotations
 
-import math
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from metrics.encode import Encoded
+from metrics.marginal_stats import (
+    category_counts,
+    ks_complement,
+    ks_statistic,
+    quantile_sorted,
+    sorted_values,
+    tv_complement,
+    tv_from_counts,
+)
+from metrics.options import Options
 from metrics.pair_stats import parallel_map
-from metrics.registry import Options, register
 from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
 from metrics.schema import Kind
 from metrics.schema_dates import date_text
 
 NAME = "column_shapes"
 ANALYSED_KINDS = (Kind.NUMERICAL, Kind.DATETIME, Kind.CATEGORICAL, Kind.BOOLEAN)
-MAX_DECIMALS = sys.float_info.dig - 1  # sdmetrics rounds to this many decimals before KS
-TV_REGULARISATION = 1e-6  # sdmetrics' pseudo-count for categories the real data lacks
 HIGH, MEDIUM, LOW = 0.7, 0.85, 0.92  # score thresholds of the finding severities
 KS_CRITICAL = 1.95  # c(alpha) of the two-sample KS test at alpha = 0.001
-_EDGES = 2048  # evaluation edges per side and round in ks_statistic's bounding passes
-_SCIPY_EXACT_N = 10_000  # ks_2samp's 'auto' mode snaps D to a multiple of 1/lcm up to this size
-
-
-def sorted_values(values: np.ndarray) -> np.ndarray:
-    """Non-missing values sorted and rounded as sdmetrics' KSComplement rounds them."""
-    out = np.sort(values)
-    n_valid = len(out) - int(np.isnan(out).sum())  # NaN sorts last
-    out = out[:n_valid]
-    return np.round(out, MAX_DECIMALS, out=out)
-
-
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(lo[i], hi[i])`` over i, vectorised."""
-    lengths = np.maximum(hi - lo, 0)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
-    return np.arange(total, dtype=np.int64) + starts
-
-
-def _diffs(rs: np.ndarray, ss: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """``F_real(x) - F_synthetic(x)`` at ``points``, computed exactly as scipy does."""
-    cr = np.searchsorted(rs, points, side="right")
-    cs = np.searchsorted(ss, points, side="right")
-    return cr / len(rs) - cs / len(ss)
-
-
-def ks_statistic(rs: np.ndarray, ss: np.ndarray) -> float:
-    """Two-sample KS statistic of two sorted samples, equal to ``scipy.stats.ks_2samp``'s.
-
-    scipy evaluates ``F_real - F_synthetic`` at every one of the n + m points, two binary
-    searches per point. Here it is evaluated at a few thousand quantile edges first; between
-    two edges it can move only by the share of points in between, which bounds it, and only
-    the intervals whose bound beats the best value found so far are looked into, with finer
-    edges, until few points are left to evaluate one by one. The bounds use the same
-    (monotone) float operations as the values, so the result is scipy's to the last bit.
-    """
-    nr, ns = len(rs), len(ss)
-    if nr == 0 or ns == 0:
-        return float("nan")
-    if nr + ns <= 4 * _EDGES:
-        d = _diffs(rs, ss, np.concatenate([rs, ss]))
-        return _as_scipy(max(np.clip(-d.min(), 0, 1), d.max()), nr, ns)
-    if nr == ns and np.array_equal(rs, ss):
-        return 0.0  # every interval would need a look; the answer is known
-    take_r = np.linspace(0, nr - 1, _EDGES).astype(np.int64)
-    take_s = np.linspace(0, ns - 1, _EDGES).astype(np.int64)
-    edges = np.unique(np.concatenate([rs[take_r], ss[take_s]]))  # includes both extremes
-    counts = _counts(rs, ss, edges)
-    at_edges = counts[1] / nr - counts[3] / ns
-    best_max, best_min = at_edges.max(), at_edges.min()
-    # candidate[k]: the points strictly between edges k and k+1 may still hold the maximum.
-    candidate = np.ones(len(edges), dtype=bool)
-    candidate[-1] = False
-    while True:
-        r_left, r_right, s_left, s_right = counts
-        lo, hi = np.arange(len(edges) - 1), np.arange(1, len(edges))
-        upper = r_left[hi] / nr - s_right[lo] / ns
-        lower = r_right[lo] / nr - s_left[hi] / ns
-        candidate[:-1] &= (upper > best_max) | (lower < best_min)
-        open_ = np.flatnonzero(candidate)
-        inside_r = _ranges(r_right[open_], r_left[open_ + 1])
-        inside_s = _ranges(s_right[open_], s_left[open_ + 1])
-        left = len(inside_r) + len(inside_s)
-        if left <= 4 * _EDGES:
-            break
-        # Finer edges inside the open intervals only.
-        step = max(2, left // _EDGES)
-        new = np.unique(np.concatenate([rs[inside_r[::step]], ss[inside_s[::step]]]))
-        new_counts = _counts(rs, ss, new)
-        at_new = new_counts[1] / nr - new_counts[3] / ns
-        best_max, best_min = max(best_max, at_new.max()), min(best_min, at_new.min())
-        owner = np.concatenate([np.arange(len(edges)), np.searchsorted(edges, new) - 1])
-        order = np.argsort(np.concatenate([edges, new]), kind="stable")
-        edges = np.concatenate([edges, new])[order]
-        counts = np.concatenate([counts, new_counts], axis=1)[:, order]
-        candidate = candidate[owner[order]]
-        candidate[-1] = False
-    if left:
-        d = _diffs(rs, ss, np.concatenate([rs[inside_r], ss[inside_s]]))
-        best_max, best_min = max(best_max, d.max()), min(best_min, d.min())
-    return _as_scipy(max(np.clip(-best_min, 0, 1), best_max), nr, ns)
-
-
-def _counts(rs: np.ndarray, ss: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Points of each sample below / at or below each edge: rows r_left, r_right, s_left, s_right."""
-    return np.stack(
-        [
-            np.searchsorted(rs, edges, side="left"),
-            np.searchsorted(rs, edges, side="right"),
-            np.searchsorted(ss, edges, side="left"),
-            np.searchsorted(ss, edges, side="right"),
-        ]
-    )
-
-
-def _as_scipy(d: float, n1: int, n2: int) -> float:
-    """D as ks_2samp returns it: on small samples its exact mode rounds D to k / lcm(n1, n2)."""
-    if max(n1, n2) <= _SCIPY_EXACT_N:
-        lcm = (n1 // math.gcd(n1, n2)) * n2
-        d = int(np.round(d * lcm)) * 1.0 / lcm
-    return float(d)
-
-
-def ks_complement(real: np.ndarray, synthetic: np.ndarray) -> float:
-    """``sdmetrics.single_column.KSComplement`` of two float arrays (NaN = missing).
-
-    Returns NaN when a side has no values.
-    """
-    return 1.0 - ks_statistic(sorted_values(real), sorted_values(synthetic))
-
-
-def category_counts(codes: np.ndarray, n_levels: int) -> np.ndarray:
-    """Count of each category code (missing codes left out)."""
-    return np.bincount(codes.astype(np.int64) + 1, minlength=n_levels + 1)[1:]
-
-
-def tv_from_counts(real_counts: np.ndarray, synthetic_counts: np.ndarray) -> float:
-    """``sdmetrics.single_column.TVComplement`` from aligned category counts.
-
-    Raises ``ValueError`` when a side has no values, as sdmetrics does.
-    """
-    nr, ns = real_counts.sum(), synthetic_counts.sum()
-    if nr == 0 or ns == 0:
-        raise ValueError("TVComplement needs at least one non-missing value on each side")
-    # sdmetrics adds 1e-6 to the real count of every category only the synthetic data has,
-    # which also enlarges the real total.
-    reg = np.where((real_counts == 0) & (synthetic_counts > 0), TV_REGULARISATION, 0.0)
-    f_exp = (real_counts + reg) / (nr + reg.sum())
-    f_obs = synthetic_counts / ns
-    return float(np.clip(1.0 - 0.5 * np.abs(f_obs - f_exp).sum(), 0.0, 1.0))
-
-
-def tv_complement(real_codes: np.ndarray, synthetic_codes: np.ndarray, n_levels: int) -> float:
-    """``sdmetrics.single_column.TVComplement`` of two code arrays sharing ``n_levels`` levels.
-
-    Raises ``ValueError`` when a side has no values.
-    """
-    return tv_from_counts(
-        category_counts(real_codes, n_levels), category_counts(synthetic_codes, n_levels)
-    )
-
-
-def quantile_sorted(values: np.ndarray, q: float) -> float:
-    """``np.quantile(values, q)`` (linear) of an already sorted array, in O(1)."""
-    if len(values) == 0:
-        return float("nan")
-    pos = q * (len(values) - 1)
-    lo = int(np.floor(pos))
-    hi = min(lo + 1, len(values) - 1)
-    return float(values[lo] + (values[hi] - values[lo]) * (pos - lo))
 
 
 def fmt_value(value: float, kind: Kind) -> str:
@@ -385,14 +237,6 @@ def column_shapes_score(table: pd.DataFrame) -> float:
     return float(table["score"].mean())
 
 
-@register(
-    NAME,
-    family="fidelity",
-    goal="Does each column's distribution match the real one? 1 = same distribution.",
-    kinds=ANALYSED_KINDS,
-    result="columns",
-    weight=2.0,
-)
 def column_shapes(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     """The ``column_shapes`` metric: KS/TV complement per column, mean as the score."""
     table, findings = column_shapes_table(enc, progress)
@@ -409,11 +253,13 @@ def column_shapes(enc: Encoded, options: Options, progress: Progress) -> MetricR
 
 
 __all__ = [
+    "category_counts",
     "column_shapes",
     "column_shapes_score",
     "column_shapes_table",
     "ks_complement",
     "ks_statistic",
+    "quantile_sorted",
     "sorted_values",
     "tv_complement",
     "tv_from_counts",

@@ -40,40 +40,26 @@ and for associations the corrected V that a three-standard-deviation chi-squared
 would give on each side (:func:`metrics.pair_stats.association_noise`), combined. A column
 involved in two or more such pairs gets one finding naming its partners instead of one per
 pair.
+
+Each pair is measured in :mod:`metrics.pairs_measure`; this module weighs, scores and words them.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from metrics.encode import NUM_BINS, Encoded, Side
-from metrics.marginal import ANALYSED_KINDS
-from metrics.pair_stats import (
-    association_noise,
-    collapse_rare,
-    contingency_similarity,
-    cramers_v,
-    cramers_v_corrected,
-    pair_tables,
-    parallel_map,
-    pearson_matrix,
-    sdmetrics_bins,
-    spearman_matrix,
-    table_chi2,
-)
-from metrics.registry import Options, register
+from metrics.encode import Encoded
+from metrics.options import Options
+from metrics.pairs_measure import Pair, contingencies, correlations
 from metrics.results import SEVERITY_ORDER, Finding, MetricResult, Progress, Severity, no_progress
 
 NAME = "pair_trends"
 NEGLIGIBLE = 0.05  # strength below which a pair carries no trend to keep
 FULL_WEIGHT = 0.2  # strength from which a pair counts fully
 GAP_LOW, GAP_MEDIUM, GAP_HIGH = 0.15, 0.25, 0.4  # strength differences behind findings
-SDMETRICS_CORRELATION_THRESHOLD = 0.5
-SDMETRICS_ASSOCIATION_THRESHOLD = 0.3
 MAX_PARTNERS_NAMED = 4
 # Pairs grow with the square of the columns: 2,000 columns are 2 million pairs (minutes and a
 # report of hundreds of MB). Beyond this many columns a seeded sample of columns is paired.
@@ -93,27 +79,6 @@ _COLUMNS = [
     "noise",
     "error",
 ]
-
-
-@dataclass
-class _Pair:
-    a: str
-    b: str
-    metric: str
-    score: float = np.nan
-    real: float = np.nan
-    synthetic: float = np.nan
-    weight: float = 0.0
-    sdmetrics_association: float = np.nan
-    n_real: int = 0
-    n_synthetic: int = 0
-    noise: float = np.nan
-    error: str | None = None
-
-
-def _is_constant(values: np.ndarray) -> bool:
-    """One distinct non-missing value (pandas' ``nunique() == 1``, as sdmetrics tests it)."""
-    return bool(np.fmin.reduce(values, initial=np.inf) == np.fmax.reduce(values, initial=-np.inf))
 
 
 def pair_columns(enc: Encoded, seed: int) -> list[str]:
@@ -138,142 +103,11 @@ def pair_sample_note(n_columns: int) -> str:
     )
 
 
-def _correlations(enc: Encoded, options: Options, cols: list[str]) -> dict[tuple[str, str], _Pair]:
-    chosen = set(cols)
-    cont = [c for c in enc.continuous if c in chosen]
-    if len(cont) < 2:
-        return {}
-    # sdmetrics' QualityReport always uses Pearson.
-    spearman = options.correlation == "spearman" and not options.sdmetrics_compatible
-    fn = spearman_matrix if spearman else pearson_matrix
-    sides = (enc.real, enc.synthetic)
-    (r_real, n_real, err_real), (r_syn, n_syn, err_syn) = parallel_map(
-        lambda side: fn([side.numeric[c] for c in cont]), sides
-    )
-    constant = {
-        (side, c)
-        for side, s in (("real", enc.real), ("synthetic", enc.synthetic))
-        for c in cont
-        if _is_constant(s.numeric[c])
-    }
-    out = {}
-    for i, j in itertools.combinations(range(len(cont)), 2):
-        a, b = cont[i], cont[j]
-        pair = _Pair(
-            a, b, "CorrelationSimilarity", n_real=int(n_real[i, j]), n_synthetic=int(n_syn[i, j])
-        )
-        flat = [
-            f"{c} is constant in the {side} data"
-            for side in ("real", "synthetic")
-            for c in (a, b)
-            if (side, c) in constant
-        ]
-        if flat:
-            # sdmetrics refuses (ConstantInputError) before looking at the rows.
-            pair.error = "; ".join(flat) + ": correlation is undefined"
-        elif (i, j) in err_real or (i, j) in err_syn:
-            pair.error = err_real.get((i, j)) or err_syn.get((i, j))
-        else:
-            pair.real, pair.synthetic = float(r_real[i, j]), float(r_syn[i, j])
-            # Four standard errors of a difference of two correlations near 0.
-            pair.noise = 4 * float(np.sqrt(1 / max(pair.n_real, 1) + 1 / max(pair.n_synthetic, 1)))
-            if np.isfinite(pair.real) and np.isfinite(pair.synthetic):
-                pair.score = 1.0 - abs(pair.real - pair.synthetic) / 2
-            elif not np.isfinite(pair.real):
-                pair.error = "correlation is undefined in the real data (constant on shared rows)"
-            else:
-                pair.error = (
-                    "correlation is undefined in the synthetic data (constant on shared rows)"
-                )
-        if options.sdmetrics_compatible:
-            pair.weight = float(
-                np.isfinite(pair.real) and abs(pair.real) > SDMETRICS_CORRELATION_THRESHOLD
-            )
-        out[(a, b)] = pair
-    return out
-
-
-def _side_codes(enc: Encoded, side: Side, compat: bool, continuous: list[str]):
-    """Non-negative codes of every column for joint tables, their sizes and binning errors."""
-    codes, sizes, errors = {}, {}, {}
-    for c in enc.discrete:
-        sizes[c] = len(enc.categories[c]) + 1
-        dtype = np.uint8 if sizes[c] <= 1 << 8 else np.uint16 if sizes[c] <= 1 << 16 else np.int64
-        codes[c] = np.add(side.codes[c], 1, dtype=dtype, casting="unsafe")  # missing -> 0
-    for c in continuous:
-        sizes[c] = NUM_BINS + 2
-        if not compat:
-            codes[c] = side.binned[c].view(np.uint8)  # 1..NUM_BINS + 1, never negative
-        elif side is enc.real and np.isfinite(enc.bins[c][1:-1]).all():
-            # sdmetrics' own bins of the real data are Encoded.bins with finite ends: the
-            # codes only differ where the value is the maximum (code 11 there, as missing).
-            values = side.numeric[c]
-            codes[c] = side.binned[c].astype(np.uint8)
-            codes[c][values == np.fmax.reduce(values, initial=-np.inf)] = NUM_BINS + 1
-            if np.isinf(values).any():
-                errors[c] = "ValueError: the column has infinite values; it cannot be binned"
-        else:
-            binned, err = sdmetrics_bins(side.numeric[c])
-            codes[c] = binned.view(np.uint8)
-            if err:
-                errors[c] = err
-    return codes, sizes, errors
-
-
-def _contingencies(
-    enc: Encoded, options: Options, progress: Progress, cols: list[str]
-) -> dict[tuple[str, str], _Pair]:
-    cont = set(enc.continuous)
-    wanted = [(a, b) for a, b in itertools.combinations(cols, 2) if not (a in cont and b in cont)]
-    if not wanted:
-        return {}
-    compat = options.sdmetrics_compatible
-    in_pairs = {c for p in wanted for c in p}
-    mixed = [c for c in enc.continuous if c in in_pairs]
-    tables, errors = [], {}
-
-    def one_side(side: Side) -> tuple[dict, dict]:
-        codes, sizes, errs = _side_codes(enc, side, compat, mixed)
-        return pair_tables(codes, sizes, wanted), errs
-
-    # Sides one after the other (their codes need not coexist); groups run on two threads.
-    for k, (side_tables, errs) in enumerate(map(one_side, (enc.real, enc.synthetic))):
-        errors.update(errs)
-        tables.append(side_tables)
-        progress(0.4 + 0.25 * (k + 1), "Pair trends: contingency tables")
-    out = {}
-    for a, b in wanted:
-        t_real, t_syn = tables[0][(a, b)], tables[1][(a, b)]
-        pair = _Pair(
-            a, b, "ContingencySimilarity", n_real=int(t_real.sum()), n_synthetic=int(t_syn.sum())
-        )
-        bad = [errors[c] for c in (a, b) if c in errors]
-        if bad:
-            pair.error = bad[0]
-            out[(a, b)] = pair
-            continue
-        pair.score = contingency_similarity(t_real, t_syn)
-        main_real, main_syn = collapse_rare(t_real, t_syn)
-        chi2_real, chi2_syn = table_chi2(main_real), table_chi2(main_syn)
-        pair.real, pair.synthetic = cramers_v_corrected(chi2_real), cramers_v_corrected(chi2_syn)
-        pair.noise = float(np.hypot(association_noise(chi2_real), association_noise(chi2_syn)))
-        if compat:
-            pair.sdmetrics_association = cramers_v(table_chi2(t_real))
-            pair.weight = float(
-                np.isfinite(pair.sdmetrics_association)
-                and pair.sdmetrics_association > SDMETRICS_ASSOCIATION_THRESHOLD
-            )
-        if not np.isfinite(pair.score):
-            pair.error = "no rows in the real data"
-        out[(a, b)] = pair
-    return out
-
-
-def _strength(pair: _Pair, value: float) -> float:
+def _strength(pair: Pair, value: float) -> float:
     return abs(value) if np.isfinite(value) else 0.0
 
 
-def synthlens_weight(pair: _Pair) -> float:
+def synthlens_weight(pair: Pair) -> float:
     """Weight of a pair in the SynthLens property score (see the module docstring)."""
     if not np.isfinite(pair.score):
         return 0.0
@@ -297,9 +131,9 @@ def pair_trends_table(
     options = options or Options()
     cols = pair_columns(enc, options.seed)
     progress(0.0, "Pair trends: correlations")
-    pairs = _correlations(enc, options, cols)
+    pairs = correlations(enc, options, cols)
     progress(0.4, "Pair trends: contingency tables")
-    pairs.update(_contingencies(enc, options, progress, cols))
+    pairs.update(contingencies(enc, options, progress, cols))
     rows = []
     for a, b in itertools.combinations(cols, 2):
         pair = pairs[(a, b)]
@@ -408,14 +242,6 @@ def _group_finding(col: str, hits: list) -> Finding:
     )
 
 
-@register(
-    NAME,
-    family="fidelity",
-    goal="Are relations between pairs of columns kept? 1 = same correlations and associations.",
-    kinds=ANALYSED_KINDS,
-    result="pairs",
-    weight=3.0,
-)
 def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     """The ``pair_trends`` metric: one score per pair, a weighted mean as the score."""
     table = pair_trends_table(enc, options, progress)

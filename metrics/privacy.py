@@ -57,7 +57,7 @@ import pandas as pd
 
 from metrics.distance import DistanceSpace, Neighbours, nearest
 from metrics.encode import Encoded, Side
-from metrics.registry import Options, register
+from metrics.options import Options
 from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
 from metrics.schema import Kind
 
@@ -181,15 +181,6 @@ def _failed(message: str, **extra: Any) -> MetricResult:
     return MetricResult(NAME, FAMILY, score=float("nan"), error=message, extra=extra)
 
 
-@register(
-    NAME,
-    FAMILY,
-    goal="Are real records copied or nearly copied? 1 = synthetic rows are no closer to the "
-    "training rows than to unseen real rows, and no more exact copies than chance gives.",
-    kinds=(Kind.NUMERICAL, Kind.DATETIME, Kind.CATEGORICAL, Kind.BOOLEAN),
-    result="rows",
-    weight=3.0,
-)
 def compute_privacy(
     enc: Encoded, options: Options | None = None, progress: Progress = no_progress
 ) -> MetricResult:

@@ -20,8 +20,8 @@ import pandas as pd
 
 from metrics.encode import Encoded
 from metrics.marginal import column_shapes_score, column_shapes_table
+from metrics.options import Options
 from metrics.pairs import pair_trends_score, pair_trends_table
-from metrics.registry import Options
 from metrics.results import SEVERITY_ORDER, Finding
 from metrics.schema import Kind, Schema
 

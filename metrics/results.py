@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 import pandas as pd
 
+# The severities, most serious first: the one definition the store, the review queue and the
+# findings' ranking derive from (a severity's rank is its position here).
 Severity = Literal["high", "medium", "low"]
-SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
+SEVERITY_ORDER: dict[str, int] = {s: i for i, s in enumerate(get_args(Severity))}
 
 
 class Progress(Protocol):
@@ -61,14 +63,34 @@ class Finding:
         return "|".join([self.kind, self.metric, ",".join(self.columns)])
 
 
+@dataclass(frozen=True)
+class Score:
+    """A score with what a careful reader needs beside it.
+
+    ``value`` is in [0, 1] (higher is better) or NaN; ``low``/``high`` bound its interval and
+    ``floor`` is what an independent real sample of the same size scores. The last three stay
+    None until a metric computes them.
+    """
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+    floor: float | None = None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return None if self.low is None or self.high is None else (self.low, self.high)
+
+
 @dataclass
 class MetricResult:
     """What one metric returns.
 
-    ``score`` is in [0, 1] (higher is better) or NaN when it could not be computed;
-    ``raw`` is the metric's natural value (an AUC, a distance, a rate);
-    ``details`` has one row per column, pair or row, with an ``error`` column where a part
-    failed instead of aborting the run.
+    ``score`` is in [0, 1] (higher is better) or NaN when it could not be computed, with its
+    interval and floor when computed (:meth:`scored`); ``raw`` is the metric's natural value
+    (an AUC, a distance, a rate); ``details`` has one row per column, pair or row, with an
+    ``error`` column where a part failed instead of aborting the run; ``extra`` is the typed
+    result object the metric's module declares (attributes, never string keys).
     """
 
     name: str
@@ -77,5 +99,11 @@ class MetricResult:
     raw: float | None = None
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
     findings: list[Finding] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Any = field(default_factory=dict)
     error: str | None = None
+    interval: tuple[float, float] | None = None
+    floor: float | None = None
+
+    def scored(self) -> Score:
+        low, high = self.interval if self.interval is not None else (None, None)
+        return Score(self.score, low, high, self.floor)

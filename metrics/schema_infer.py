@@ -15,7 +15,21 @@ import pandas as pd
 
 from metrics.schema import ColumnSpec, Kind, Schema
 from metrics.schema_dates import DATE_FORMATS as DATE_FORMATS  # re-exported
-from metrics.schema_dates import date_format, reads_as_dates
+from metrics.schema_dates import date_format
+from metrics.schema_values import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    code_like,
+    counted,
+    dedupe,
+    fmt_values,
+    native,
+    single_value,
+    to_number,
+    unique_full,
+    unreadable,
+)
+from metrics.schema_values import to_numbers as to_numbers  # re-exported
 
 SAMPLE_ROWS = 10_000
 PARSE_SHARE = 0.95  # share of non-missing values that must read as a kind to get it
@@ -23,17 +37,10 @@ MIN_ROWS_UNIQUE = 20  # below this many values, "all different" proves nothing
 FEW_LEVELS = 10
 _SEED = 0
 
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
-_MISSING = {"", "nan", "none", "null", "na", "n/a", "nat", "<na>"}
 _ID_WORDS = {"id", "uuid", "guid", "pk", "key", "identifier"}
 _CODE_WORDS = {"number", "no", "nr", "num", "code", "ref", "reference"}
 _LABEL_WORDS = {"target", "class", "label", "category", "cluster", "segment", "group",
                 "species", "outcome", "type", "kind", "status", "y"}  # fmt: skip
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_LEADING_ZERO = re.compile(r"^0\d+$")
-_WHOLE = re.compile(r"^\s*[+-]?\d+\s*$")
-_INT64_MAX = float(np.iinfo(np.int64).max)
 _UUID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 
@@ -51,108 +58,6 @@ def _sample(df: pd.DataFrame) -> pd.DataFrame:
     return df.take(np.sort(rows))
 
 
-def _native(s: pd.Series) -> bool:
-    """True for dtypes whose values need no parsing: numbers, booleans and datetimes."""
-    return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
-
-
-def _counts(s: pd.Series) -> pd.Series:
-    """How often each non-missing value occurs, most frequent first.
-
-    Values of other dtypes than numbers, booleans and datetimes become stripped strings, and
-    blanks and spelled-out missing markers (``"nan"``, ``"NULL"``) count as missing.
-    """
-    if _native(s):
-        return s.value_counts()
-    try:
-        vc = s.value_counts()  # distinct values first: only those are turned into strings
-    except TypeError:  # unhashable cells (lists, dicts from JSON)
-        vc = s.dropna().astype(str).value_counts()
-    vc = vc[vc > 0]  # a category dtype lists its unused categories too
-    keys = vc.index.astype(str).str.strip()
-    keep = ~keys.str.lower().isin(_MISSING)
-    out = pd.Series(vc.to_numpy()[keep], index=keys[keep])
-    if not out.index.is_unique:  # 1 and "1", or "a" and "a " are one value
-        out = out.groupby(level=0, sort=False).sum().sort_values(ascending=False, kind="stable")
-    return out
-
-
-def _to_number(values: pd.Index) -> np.ndarray:
-    """Strings as floats, NaN where unreadable; ``1,234.5`` reads as 1234.5."""
-    out = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
-    grouped = np.isnan(out) & np.asarray(values.str.match(_THOUSANDS), dtype=bool)
-    if grouped.any():
-        out[grouped] = pd.to_numeric(values[grouped].str.replace(",", "")).to_numpy(float)
-    return out
-
-
-def to_numbers(series: pd.Series) -> pd.Series:
-    """Numbers as float64, also from strings with ``,`` thousands separators; NaN if unreadable.
-
-    Parameters
-    ----------
-    series:
-        A column of any dtype.
-
-    Returns
-    -------
-    pandas.Series
-        Same index, float64.
-    """
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return series.astype("float64")
-    text = series.astype("string").str.strip()
-    return pd.Series(_to_number(pd.Index(text.fillna(""))), index=series.index)
-
-
-def _reads_as(vc: pd.Series, kind: Kind, fmt: str | None) -> np.ndarray:
-    """Which counted values can be read as ``kind`` (True for kinds that read anything)."""
-    values = vc.index.astype(str)
-    if kind is Kind.NUMERICAL:
-        return ~np.isnan(_to_number(values))
-    if kind is Kind.BOOLEAN:
-        return values.str.lower().isin(_TRUE | _FALSE)
-    if kind is Kind.DATETIME:
-        return reads_as_dates(values, fmt)
-    return np.ones(len(values), dtype=bool)
-
-
-def _unreadable(s: pd.Series, kind: Kind, fmt: str | None, vc=None) -> tuple[int, int, list]:
-    """(non-missing values, values that do not read as ``kind``, up to 3 examples).
-
-    ``vc`` is ``_counts(s)`` when the caller has it already.
-    """
-    native = {
-        Kind.NUMERICAL: pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s),
-        Kind.DATETIME: pd.api.types.is_datetime64_any_dtype(s),
-        Kind.BOOLEAN: pd.api.types.is_bool_dtype(s),
-    }.get(kind, True)
-    if native:
-        return int(s.notna().sum()), 0, []
-    vc = _counts(s) if vc is None else vc
-    bad = vc[~_reads_as(vc, kind, fmt)]
-    return int(vc.sum()), int(bad.sum()), [str(v)[:40] for v in bad.index[:3]]
-
-
-def _fmt_values(values: np.ndarray, limit: int = 4) -> str:
-    shown = [f"{v:g}" for v in values[:limit]]
-    return ", ".join(shown) + (", ..." if len(values) > limit else "")
-
-
-def _unique_full(full: pd.Series) -> bool:
-    try:
-        return bool(full.notna().all() and full.is_unique)
-    except TypeError:  # unhashable cells
-        return bool(full.notna().all() and full.astype(str).is_unique)
-
-
-def _nunique(full: pd.Series) -> int:
-    try:
-        return int(full.nunique(dropna=True))
-    except TypeError:
-        return int(full.dropna().astype(str).nunique())
-
-
 _SAMPLED = "different in every sampled row"
 
 
@@ -160,7 +65,7 @@ def _id_spec(name, full: pd.Series, prefix: str = "") -> ColumnSpec:
     """An id spec; uniqueness is settled only for tables the sample covers (see _primary_key)."""
     if len(full) > SAMPLE_ROWS:  # checking a million strings costs more than all the rest
         return ColumnSpec(name, Kind.ID, reason=f"{prefix}{_SAMPLED}: an identifier")
-    unique = _unique_full(full)
+    unique = unique_full(full)
     why = "unique for every row" if unique else "almost every value is different"
     return ColumnSpec(name, Kind.ID, reason=f"{prefix}{why}: an identifier", unique=unique)
 
@@ -174,7 +79,7 @@ def _primary_key(out: Schema, real: pd.DataFrame, preferred) -> str | None:
     for i in ids[:3]:
         spec = out.columns[i]
         if not spec.unique:
-            if not _unique_full(real[spec.name]):
+            if not unique_full(real[spec.name]):
                 continue
             out.columns[i] = replace(spec, unique=True,
                                      reason=spec.reason.replace(_SAMPLED, "unique for every row"))  # fmt: skip
@@ -200,13 +105,13 @@ def _numeric_spec(name, levels: np.ndarray, n: int, full: pd.Series, n_rows: int
                           "column named like an identifier")  # fmt: skip
     if k == 2 and n >= MIN_ROWS_UNIQUE:
         return ColumnSpec(name, Kind.CATEGORICAL, reason=f"{prefix}only 2 distinct numbers "
-                          f"({_fmt_values(levels)}): a two-level code")  # fmt: skip
+                          f"({fmt_values(levels)}): a two-level code")  # fmt: skip
     if whole and k <= FEW_LEVELS and set(words) & _LABEL_WORDS:
         return ColumnSpec(name, Kind.CATEGORICAL, reason=f"{prefix}{k} whole-number levels "
-                          f"({_fmt_values(levels)}) in a column named like a label")  # fmt: skip
+                          f"({fmt_values(levels)}) in a column named like a label")  # fmt: skip
     if whole and k <= FEW_LEVELS:
         return ColumnSpec(name, Kind.NUMERICAL, reason=f"{prefix}{k} whole-number levels "
-                          f"({_fmt_values(levels)}): kept numerical because their order "
+                          f"({fmt_values(levels)}): kept numerical because their order "
                           "matters; choose categorical if they are codes")  # fmt: skip
     return ColumnSpec(name, Kind.NUMERICAL, reason=f"{prefix}all values are numbers")
 
@@ -232,68 +137,42 @@ def _string_spec(name, vc: pd.Series, full: pd.Series) -> ColumnSpec:
     return ColumnSpec(name, Kind.CATEGORICAL, reason=f"{k:,} distinct values ({shown})")
 
 
-def _code_like(values: pd.Index, numbers: np.ndarray, readable: np.ndarray) -> str:
-    """What makes numeric strings codes (leading zeros, too many digits), or ``""``."""
-    zeros = readable & np.asarray(values.str.match(_LEADING_ZERO), dtype=bool)
-    if zeros.any():
-        return f"numbers written with leading zeros (e.g. '{values[zeros][0]}')"
-    # Whole numbers beyond int64 (26-digit account numbers) would round to a few equal floats.
-    big = readable & (np.abs(np.where(readable, numbers, 0.0)) >= _INT64_MAX)
-    big &= np.asarray(values.str.match(_WHOLE), dtype=bool)
-    if big.any():
-        return f"whole numbers beyond the 64-bit range (e.g. '{values[big][0]}')"
-    return ""
-
-
-def _empty(s: pd.Series, full: pd.Series) -> pd.Series | None:
-    """The counted values of ``s``, or of ``full`` when the sample missed them; None if empty."""
-    vc = _counts(s)
-    if vc.empty and len(s) < len(full) and full.notna().any():
-        vc = _counts(full.dropna())
-    return None if vc.empty else vc
-
-
-def _constant(vc: pd.Series, full: pd.Series) -> str | None:
-    """The single value of a column that has one (checked on the full column), else None."""
-    if len(vc) != 1 or (vc.sum() < len(full) and _nunique(full) > 1):
-        return None
-    value = vc.index[0]
-    return repr(value.item() if isinstance(value, np.generic) else value)
-
-
 def _infer_column(name, s: pd.Series, full: pd.Series, seen: dict) -> ColumnSpec:
     """The kind of one real column from its sample ``s`` (``full`` confirms rare cases).
 
     ``seen`` receives the column's value counts, so the comparison does not count again.
     """
-    vc = seen[name] = _empty(s, full)
+    vc = seen[name] = counted(s, full)
     if vc is None:
         return ColumnSpec(name, Kind.CATEGORICAL, reason="empty in the real data")
-    value = _constant(vc, full)
+    value = single_value(vc, full)
     if value is not None:
         return ColumnSpec(name, Kind.CATEGORICAL, reason=f"the same value ({value}) in every row")
     if pd.api.types.is_datetime64_any_dtype(s):
         return ColumnSpec(name, Kind.DATETIME, reason="values are dates and times")
-    if pd.api.types.is_bool_dtype(s) or (_native(s) and set(vc.index) <= {0, 1}):
+    if pd.api.types.is_bool_dtype(s) or (native(s) and set(vc.index) <= {0, 1}):
         pair = "True/False" if pd.api.types.is_bool_dtype(s) else "0/1"
         return ColumnSpec(name, Kind.BOOLEAN, reason=f"2 distinct values ({pair})")
     n = int(vc.sum())
-    if _native(s):
+    if native(s):
         levels = np.sort(vc.index.to_numpy(dtype="float64"))
         return _numeric_spec(name, levels[~np.isnan(levels)], n, full, len(s), "")
     low = vc.index.str.lower()
-    if low.isin(_TRUE | _FALSE).all():
-        yes, no = vc.index[low.isin(_TRUE)][:1].tolist(), vc.index[low.isin(_FALSE)][:1].tolist()
+    if low.isin(TRUE_WORDS | FALSE_WORDS).all():
+        yes, no = (
+            vc.index[low.isin(TRUE_WORDS)][:1].tolist(),
+            vc.index[low.isin(FALSE_WORDS)][:1].tolist(),
+        )
         pair = "/".join(no + yes if (yes + no)[0][:1].isdigit() else yes + no)
         return ColumnSpec(name, Kind.BOOLEAN, reason=f"{len(vc)} distinct values ({pair})")
     if isinstance(s.dtype, pd.CategoricalDtype):  # declared categories: not numbers or dates
         return _string_spec(name, vc, full)
     # Most frequent values first: when half of them are not numbers, 95 % of all cannot be.
-    numeric_head = np.mean(~np.isnan(_to_number(vc.index[:50]))) >= 0.5
-    numbers = _to_number(vc.index) if numeric_head else np.full(len(vc), np.nan)
+    numeric_head = np.mean(~np.isnan(to_number(vc.index[:50]))) >= 0.5
+    numbers = to_number(vc.index) if numeric_head else np.full(len(vc), np.nan)
     readable = ~np.isnan(numbers)
     if numeric_head and vc.to_numpy()[readable].sum() >= PARSE_SHARE * n:
-        code = _code_like(vc.index, numbers, readable)
+        code = code_like(vc.index, numbers, readable)
         if code:
             spec = _string_spec(name, vc, full)
             return replace(spec, kind=Kind.ID if spec.kind is Kind.ID else Kind.CATEGORICAL,
@@ -314,11 +193,11 @@ def _side_check(col, spec: ColumnSpec, s: pd.Series, full: pd.Series, side: str,
     """(conflict reason or None, note or None) for one side's values (counted: ``vc``)."""
     if vc is None:
         return None, None
-    n, n_bad, examples = _unreadable(s, spec.kind, spec.datetime_format, vc)
+    n, n_bad, examples = unreadable(s, spec.kind, spec.datetime_format, vc)
     if n_bad == 0:
         return None, None
     if len(s) < len(full):  # count exactly for the message; only for columns with a problem
-        n, n_bad, examples = _unreadable(full, spec.kind, spec.datetime_format)
+        n, n_bad, examples = unreadable(full, spec.kind, spec.datetime_format)
     detail = (f"{n_bad:,} of {n:,} {side} values ({n_bad / n:.1%}) are not "
               f"{_WHAT[spec.kind]}, e.g. " + ", ".join(repr(e) for e in examples))  # fmt: skip
     if n_bad > (1 - PARSE_SHARE) * n:
@@ -334,8 +213,8 @@ def _labels_clash(rc: pd.Series, sc: pd.Series) -> str | None:
     same = {"True": "1", "False": "0"}
     if rc.index.map(lambda v: same.get(v, v)).isin(sc.index.map(lambda v: same.get(v, v))).any():
         return None
-    r_num = np.mean(~np.isnan(_to_number(rc.index)))
-    s_num = np.mean(~np.isnan(_to_number(sc.index)))
+    r_num = np.mean(~np.isnan(to_number(rc.index)))
+    s_num = np.mean(~np.isnan(to_number(sc.index)))
     sides = None
     if r_num < 1 - PARSE_SHARE and s_num >= PARSE_SHARE:
         sides = ("labels", "numbers")
@@ -347,28 +226,10 @@ def _labels_clash(rc: pd.Series, sc: pd.Series) -> str | None:
             f"are {sides[1]} (e.g. {sc.index[0]!r})")  # fmt: skip
 
 
-def _dedupe(df: pd.DataFrame) -> pd.DataFrame:
-    """First of duplicate columns only, and Python bools in mixed object columns as labels.
-
-    Python counts ``True`` and ``1`` as one value, so counting a column that mixes them would
-    label the level by whichever came first and make the two sides disagree.
-    """
-    df = df.loc[:, ~df.columns.duplicated()] if df.columns.has_duplicates else df
-    fixed = {}
-    for col in df.columns[(df.dtypes == "object").to_numpy()]:
-        if not pd.api.types.infer_dtype(df[col], skipna=True).startswith("mixed"):
-            continue  # the common case (all strings, all bools): a fast C scan, no Python loop
-        values = df[col].dropna()
-        is_bool = values.map(lambda v: isinstance(v, bool | np.bool_))
-        if is_bool.any() and not is_bool.all():
-            fixed[col] = df[col].map(lambda v: str(v) if isinstance(v, bool | np.bool_) else v)
-    return df.assign(**fixed) if fixed else df
-
-
 def check(real, synthetic, schema: Schema, real_sample=None, seen=None) -> Schema:
     """Compare both sides against the kinds in ``schema`` (see ``metrics.schema.compare``)."""
-    real = _dedupe(real)
-    synthetic = None if synthetic is None else _dedupe(synthetic)
+    real = dedupe(real)
+    synthetic = None if synthetic is None else dedupe(synthetic)
     rs = _sample(real) if real_sample is None else real_sample
     ss = None if synthetic is None else _sample(synthetic)
     out = Schema([])
@@ -379,10 +240,10 @@ def check(real, synthetic, schema: Schema, real_sample=None, seen=None) -> Schem
         col = spec.name
         if col not in real.columns or col in out.only_real:
             continue
-        rvc = seen[col] if seen is not None and col in seen else _empty(rs[col], real[col])
+        rvc = seen[col] if seen is not None and col in seen else counted(rs[col], real[col])
         conflict, note = _side_check(col, spec, rs[col], real[col], "real", rvc)
         if ss is not None and conflict is None:
-            svc = _empty(ss[col], synthetic[col])
+            svc = counted(ss[col], synthetic[col])
             if svc is None and rvc is not None:
                 out.notes.append(f"'{col}' is empty in the synthetic data.")
             conflict, synth_note = _side_check(col, spec, ss[col], synthetic[col], "synthetic", svc)
@@ -399,7 +260,7 @@ def check(real, synthetic, schema: Schema, real_sample=None, seen=None) -> Schem
             continue
         out.columns.append(spec)
         out.notes += [note] if note else []
-        value = None if rvc is None else _constant(rvc, real[col])
+        value = None if rvc is None else single_value(rvc, real[col])
         if rvc is None:
             out.empty.append(col)
         elif value is not None:
@@ -414,7 +275,7 @@ def check(real, synthetic, schema: Schema, real_sample=None, seen=None) -> Schem
 
 def infer(real: pd.DataFrame, synthetic: pd.DataFrame | None = None) -> Schema:
     """Kinds of the real columns, checked against the synthetic side (``metrics.schema.infer``)."""
-    real = _dedupe(real)
+    real = dedupe(real)
     rs = _sample(real)
     seen: dict = {}
     specs = [_infer_column(col, rs[col], real[col], seen) for col in real.columns]

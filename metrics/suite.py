@@ -1,4 +1,4 @@
-"""Run every registered metric on a pair and gather one :class:`Assessment`.
+"""Run the metric catalogue on a pair and gather one :class:`Assessment`.
 
 Overall score
 -------------
@@ -18,7 +18,6 @@ Row flags do not enter a score: they are row-level evidence for the review queue
 from __future__ import annotations
 
 import hashlib
-import importlib
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,14 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metrics.catalogue import BY_NAME, FAMILIES, Entry, needed_results, run_order
 from metrics.encode import Encoded, encode
+from metrics.options import Options
 from metrics.quality import merge_findings
-from metrics.registry import REGISTRY, Options
 from metrics.results import Finding, MetricResult, Progress, no_progress
 from metrics.schema import Schema, infer
 
 VERSION = "0.1.0"
-FAMILIES = ("fidelity", "coverage", "detection", "privacy", "utility")
 FAMILY_LABELS = {
     "overall": "Overall",
     "fidelity": "Fidelity",
@@ -55,21 +54,6 @@ FAMILY_MEANINGS = {
     "utility": "Does a model trained on synthetic data do as well on real data as one trained "
     "on real data? 1 = as well.",
 }
-# Modules whose import registers their metrics, in the order the suite runs them.
-METRIC_MODULES = (
-    "metrics.marginal",
-    "metrics.pairs",
-    "metrics.coverage",
-    "metrics.detection",
-    "metrics.privacy",
-    "metrics.utility",
-    "metrics.flags",
-)
-
-
-def load_metrics() -> None:
-    for name in METRIC_MODULES:
-        importlib.import_module(name)
 
 
 @dataclass(frozen=True)
@@ -109,7 +93,9 @@ def frame_sha256(df: pd.DataFrame) -> str:
 def _family_scores(results: dict[str, MetricResult]) -> dict[str, float]:
     by_family: dict[str, list[float]] = {f: [] for f in FAMILIES}
     for name, res in results.items():
-        info = REGISTRY.get(name)
+        info = BY_NAME.get(name)
+        if info is not None and not info.counts:
+            continue  # reported, not counted (the catalogue says which)
         family = info.family if info else res.family
         if family in by_family and res.score is not None and np.isfinite(res.score):
             by_family[family].append(float(res.score))
@@ -136,16 +122,11 @@ def _sorted_findings(results: dict[str, MetricResult]) -> list[Finding]:
 
 
 def _call(
-    name: str, enc: Encoded, options: Options, progress: Progress, done: dict[str, MetricResult]
+    info: Entry, enc: Encoded, options: Options, progress: Progress, done: dict[str, MetricResult]
 ) -> MetricResult:
-    """Run one metric; its inputs from earlier metrics are passed where it can use them."""
-    info = REGISTRY[name]
-    if name == "row_flags":
-        from metrics import flags
-
-        det = done.get("detection")
-        proba = det.extra.get("synthetic_proba") if det is not None else None
-        return flags.flag_rows(enc, options, detection_proba=proba, privacy=done.get("privacy"))
+    """Run one metric; a metric that needs others gets their results (those not skipped)."""
+    if info.needs:
+        return info.fn(enc, options, progress, needed_results(info, done))
     return info.fn(enc, options, progress)
 
 
@@ -155,20 +136,20 @@ def run(
     progress: Progress = no_progress,
     inputs: dict[str, InputInfo] | None = None,
 ) -> Assessment:
-    """Run every registered metric (except ``options.skip``) on an encoded pair.
+    """Run every catalogued metric (except ``options.skip``) on an encoded pair, each after the
+    metrics it needs.
 
     A metric that raises is recorded as a result with an ``error`` and a NaN score; the run goes
     on, so one broken metric never hides the others.
     """
     options = options or Options()
-    load_metrics()
-    names = [n for n in REGISTRY if n not in options.skip]
-    total = sum(REGISTRY[n].weight for n in names) or 1.0
+    entries = [e for e in run_order() if e.name not in options.skip]
+    total = sum(e.weight for e in entries) or 1.0
     results: dict[str, MetricResult] = {}
     timings: dict[str, float] = {}
     spent = 0.0
-    for name in names:
-        info = REGISTRY[name]
+    for info in entries:
+        name = info.name
         base, share = spent / total, info.weight / total
 
         def sub(fraction: float, message: str, _b: float = base, _s: float = share) -> None:
@@ -177,7 +158,7 @@ def run(
         sub(0.0, f"Computing {name.replace('_', ' ')}...")
         start = time.perf_counter()
         try:
-            res = _call(name, enc, options, sub, results)
+            res = _call(info, enc, options, sub, results)
         except Exception as exc:  # noqa: BLE001 - one broken metric must not abort the run
             res = MetricResult(
                 name=name,
@@ -186,7 +167,7 @@ def run(
                 error=f"{name} could not be computed: {exc}",
             )
         timings[name] = time.perf_counter() - start
-        results[name] = res
+        results[name] = replace(res, family=info.family)  # the catalogue names the family
         spent += info.weight
     progress(1.0, "Done.")
     return Assessment(

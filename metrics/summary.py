@@ -78,7 +78,10 @@ def summary_statistics(enc: Encoded) -> pd.DataFrame:
         col, kind = spec.name, spec.kind
         texts: dict[str, tuple[str, str]] = {}
         if kind in (Kind.NUMERICAL, Kind.DATETIME):
-            real, syn = _continuous(enc.real, col), _continuous(enc.synthetic, col)
+            try:
+                real, syn = _continuous(enc.real, col), _continuous(enc.synthetic, col)
+            except Exception:  # noqa: BLE001 - a column that cannot be summarised is left out
+                continue
         elif kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
             (real, top_r), (syn, top_s) = (
                 _discrete(enc, enc.real, col),

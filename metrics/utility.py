@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from metrics.encode import Encoded
 from metrics.features import FeatureSpace, feature_columns, model_threads, permutation_drops
-from metrics.registry import Options, register
+from metrics.options import Options
 from metrics.results import Finding, MetricResult, Progress, no_progress
 from metrics.utility_models import (
     MODELS,
@@ -368,15 +368,6 @@ def utility_json(result: MetricResult) -> dict[str, Any]:
     return out
 
 
-@register(
-    NAME,
-    FAMILY,
-    "Does a model trained on synthetic data do as well on real rows as one trained on real "
-    "data? 1 = as well (TSTR over TRTR, primary metric, mean of a linear and a boosted model).",
-    (),
-    "table",
-    weight=4.0,
-)
 def utility(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     """Registered entry point; see :func:`evaluate`."""
     return evaluate(enc, options, progress)

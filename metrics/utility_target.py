@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from metrics.encode import MISSING, Encoded
-from metrics.registry import Options
+from metrics.options import Options
 from metrics.results import Finding, Severity
 from metrics.schema import Kind
 from metrics.utility_models import Task

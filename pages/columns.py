@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import assessment, column_view
+from components import assessment, column_view, metric_panels
 
 st.title("Columns")
 loaded = assessment.require()
@@ -11,4 +11,5 @@ st.caption(
     "real in indigo and synthetic in amber. The score is the KS complement for numbers and "
     "dates, the total-variation complement for categories: 1 means identical distributions."
 )
+metric_panels.draw(loaded, "columns")
 column_view.column_list(loaded)

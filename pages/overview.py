@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import assessment, cache, scorecard, state, verdict
+from components import assessment, cache, metric_panels, scorecard, state, verdict
 from outputs.words import plural
 
 st.title("Overview")
@@ -27,3 +27,4 @@ with right:
     if a.schema.only_real or a.schema.only_synthetic or a.schema.conflicts:
         st.warning("Some columns are not compared: see the Schema page.")
     st.caption(f"{plural(len(a.schema.columns), 'column')} compared.")
+    metric_panels.draw(loaded, "overview")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import assessment, pair_view
+from components import assessment, metric_panels, pair_view
 
 st.title("Pairs")
 loaded = assessment.require()
@@ -16,3 +16,4 @@ if res is not None and res.extra.get("sample_note"):
     st.info(res.extra["sample_note"], icon=":material/info:")
 pair_view.heatmaps(loaded)
 pair_view.worst_pairs_and_detail(loaded)
+metric_panels.draw(loaded, "pairs")

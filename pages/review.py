@@ -6,11 +6,11 @@ from components import (
     assessment,
     review_detail,
     review_queue,
-    review_report,
     review_state,
     run_versions,
     state,
 )
+from outputs import review_report
 
 st.title("Review")
 loaded = assessment.require()

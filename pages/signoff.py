@@ -6,11 +6,11 @@ from components import (
     assessment,
     cleaned_review,
     downloads,
-    review_report,
     review_state,
     run_versions,
     signoff_view,
 )
+from outputs import review_report
 
 st.title("Sign-off")
 loaded = assessment.require()

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
+from metrics.results import SEVERITY_ORDER
 from review.models import AuditRow, CommentRow, ItemRow, RunRow, SignOffRow
 from review.records import (
     ROLES,
@@ -82,9 +83,9 @@ def carried_decision(source: Any | None, new: Mapping[str, Any]) -> dict[str, An
 
 def same_finding(source: Any, new: Mapping[str, Any]) -> bool:
     """Whether an earlier decided item still describes the new one (see carried_decision)."""
-    rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # low 0, medium 1, high 2
-    if rank.get(new["severity"], 0) > rank.get(source.severity, 0):
-        return False
+    least = len(SEVERITY_ORDER) - 1  # an unknown severity ranks as the least serious
+    if SEVERITY_ORDER.get(new["severity"], least) < SEVERITY_ORDER.get(source.severity, least):
+        return False  # more serious now
     before = (source.evidence or {}).get("score")
     after = new["evidence"].get("score")
     if new["evidence"].get("source") != "finding" or before is None or after is None:

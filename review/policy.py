@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from metrics.catalogue import FAMILIES as SCORED_FAMILIES
+
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
-FAMILIES: tuple[str, ...] = ("overall", "fidelity", "detection", "privacy", "utility")
+# Every scored family of the catalogue can be gated (one list, so a new family cannot drift).
+FAMILIES: tuple[str, ...] = ("overall", *SCORED_FAMILIES)
 _EPS = 1e-12  # scores that equal the threshold up to float noise pass
 
 
@@ -47,6 +50,9 @@ GATES: tuple[GateSpec, ...] = (
              "Overall score of the assessment (all families together)."),
     GateSpec("fidelity_min", "Fidelity score", "fidelity", "fidelity", "min", 0.80,
              "Fidelity: column distributions and pairwise relations match the real data."),
+    GateSpec("coverage_min", "Coverage score", "coverage", "coverage", "min", 0.80,
+             "Coverage: the real ranges and categories are covered, missing values as often\n"
+             "as in the real data, no values the real data rules out."),
     GateSpec("detection_min", "Detection score", "detection", "detection", "min", 0.50,
              "Detection: a classifier cannot tell synthetic rows from real ones\n"
              "(1.0 = indistinguishable, 0.0 = trivially separated)."),

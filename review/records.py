@@ -14,9 +14,11 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from metrics.results import SEVERITY_ORDER
+
 Status = Literal["open", "accepted", "rejected", "waived"]
 STATUSES: tuple[str, ...] = ("open", "accepted", "rejected", "waived")
-SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
+SEVERITIES: tuple[str, ...] = tuple(SEVERITY_ORDER)  # most serious first
 ROLES: tuple[str, ...] = ("real", "synthetic", "holdout")
 SIGN_OFF_DECISIONS: tuple[str, ...] = ("approved", "rejected")
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from metrics.results import SEVERITY_ORDER
 from review import convert
 from review.base import clean_name, sha, state_digest
 from review.models import AuditRow, CommentRow, ItemRow, RunRow
@@ -36,8 +37,8 @@ from review.records import (
 )
 from review.signoffs import SignOffs
 
-_RANK = {"high": 0, "medium": 1, "low": 2}
-_SEVERITY_RANK = case(_RANK, value=ItemRow.severity, else_=3)
+_RANK = SEVERITY_ORDER
+_SEVERITY_RANK = case(_RANK, value=ItemRow.severity, else_=len(_RANK))  # unknown: last
 _QUEUE_ORDER = (_SEVERITY_RANK, ItemRow.id)
 _ITEMS = cast(Table, ItemRow.__table__)
 _AUDIT = cast(Table, AuditRow.__table__)
@@ -56,6 +57,7 @@ class Store(SignOffs):
 
     # ----------------------------------------------------------------------------------- runs
 
+    # long: mostly its numpy-style docstring; the code is 31 lines.
     def get_or_create_run(
         self,
         inputs: Mapping[str, str],
@@ -262,7 +264,7 @@ class Store(SignOffs):
             after = None
             if after_item_id is not None:
                 sev = session.scalar(select(ItemRow.severity).where(ItemRow.id == after_item_id))
-                after = (_RANK.get(sev, 3), after_item_id) if sev is not None else None
+                after = (_RANK.get(sev, len(_RANK)), after_item_id) if sev is not None else None
             if column is None:
                 first = query.limit(1)
                 hit = None

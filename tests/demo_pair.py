@@ -10,7 +10,7 @@ import pandas as pd
 from demo.make_demo import demo_csv_bytes
 from metrics import suite
 from metrics.encode import Encoded, encode
-from metrics.registry import Options
+from metrics.options import Options
 from metrics.schema import infer
 
 

@@ -83,8 +83,8 @@ def test_an_unwritable_report_path_exits_2_before_any_work(demo, tmp_path, capsy
 
 def _stored_review(demo: Path, db: Path):
     """The demo assessed as the app does (same file hashes), its items in a review database."""
-    from components.review_items import identity, items_for
     from metrics import io, suite
+    from outputs.review_items import identity, items_for
     from review import Store
 
     files = {r: demo / f"student_placements_{r}.csv" for r in ("real", "synthetic", "holdout")}

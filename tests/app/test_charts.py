@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components import charts, row_charts
 from metrics.encode import encode
 from metrics.schema import infer
+from outputs import charts, row_charts
 from tests import demo_pair
 
 

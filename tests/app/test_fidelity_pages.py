@@ -92,3 +92,10 @@ def test_scoring_settings_rescore_the_pair(demo_app):
     demo_app.switch_page("pages/pairs.py").run()
     no_exceptions(demo_app)
     assert "Spearman" in texts(demo_app)
+
+
+def test_a_metric_without_a_view_of_its_own_gets_the_generic_panel_of_its_shape(demo_app):
+    demo_app.switch_page("pages/columns.py").run()
+    no_exceptions(demo_app)
+    panels = [x for x in demo_app.expander if str(x.label).startswith("Wasserstein similarity")]
+    assert panels and "reported, not counted" in str(panels[0].label)

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components import html_report
-from components import review_report as rr
-from components.review_items import identity, items_for, kind_title
 from metrics import suite
 from metrics.encode import encode
-from metrics.registry import Options
+from metrics.options import Options
 from metrics.schema import infer
+from outputs import html_report
+from outputs import review_report as rr
+from outputs.review_items import identity, items_for, kind_title
 from review import Store, load_policy
 from review.gating import evaluate_assessment, gate_dict
 from tests import demo_pair

@@ -140,8 +140,8 @@ def test_counts_are_pluralised(db, review):
 
 
 def test_both_pages_name_the_reasons_with_the_same_words():
-    from components.result_words import KIND_LABELS
-    from components.review_items import REASON_WORDS, kind_title
+    from outputs.result_words import KIND_LABELS
+    from outputs.review_items import REASON_WORDS, kind_title
 
     assert {k: v.lower() for k, v in KIND_LABELS.items()} == REASON_WORDS
     assert kind_title("near_copy_row") == "Flagged row: near copy"

@@ -239,7 +239,7 @@ def test_approval_under_an_edited_policy_is_stored_and_supersedes(db):
     sign(at, "Reject", "First look: not yet.")
     at.text_area(key=W + "policy_text").input(LENIENT_POLICY).run()
     no_exceptions(at)
-    assert "All 6 gates pass" in texts(at)
+    assert "All 7 gates pass" in texts(at)
 
     sign(at, "Approve", "Fit for training with privacy checked by hand.")
     first, second = db.sign_offs(run)
@@ -270,7 +270,7 @@ def test_a_rejected_finding_blocks_approval_until_the_decision_changes(db):
 
     db.decide(first.id, "waived", "Ana", reason="known and harmless", expected_version=2)
     at.run()
-    assert "All 6 gates pass" in texts(at)
+    assert "All 7 gates pass" in texts(at)
 
 
 def test_a_broken_policy_is_a_message_not_a_traceback(db):
@@ -350,8 +350,8 @@ def test_items_are_stored_once_per_run_not_on_every_rerun(db, monkeypatch):
 
 
 def test_every_finding_and_flagged_row_becomes_one_item():
-    from components.review_items import items_for
     from metrics import suite
+    from outputs.review_items import items_for
 
     frames = {k: pd.read_csv(io.BytesIO(v)) for k, v in demo_csv_bytes().items()}
     a = suite.assess(frames["real"], frames["synthetic"], frames["holdout"])

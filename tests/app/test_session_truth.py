@@ -185,7 +185,7 @@ def test_the_cleaned_data_is_assessed_as_a_linked_review_whose_copies_gate_passe
 
 
 def test_the_cleaned_csv_is_protected_by_default_and_raw_by_choice():
-    from components.review_report import cleaned_csv
+    from outputs.review_report import cleaned_csv
 
     frame = pd.DataFrame({"=name": ["=1+1", "@SUM(A1)", "plain"], "n": [-1, 2, 3]})
     safe = pd.read_csv(io.BytesIO(cleaned_csv(frame, [2])), dtype=str)

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components import html_report
-from components import review_report as rr
-from components.review_items import identity, items_for
 from metrics import suite
 from metrics.encode import encode
 from metrics.schema import infer
+from outputs import html_report
+from outputs import review_report as rr
+from outputs.review_items import identity, items_for
 from review import Store, load_policy
 from tests.e2e.conftest import shot
 

@@ -11,8 +11,8 @@ import re
 import pandas as pd
 import pytest
 
-from components.html_report import SECTIONS
 from demo.make_demo import demo_csv_bytes
+from outputs.html_report import SECTIONS
 from tests.e2e.conftest import assert_no_exception, goto_page, shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -14,8 +14,8 @@ import pandas as pd
 
 from bench.synth_table import make_pair
 from demo.make_demo import demo_csv_bytes
-from metrics import report
 from metrics.suite import assess
+from outputs import json_report
 
 HERE = Path(__file__).resolve().parent
 # Keys that change from run to run or release to release, not with the data.
@@ -25,12 +25,12 @@ VOLATILE = {"timings_seconds", "tool"}
 def demo() -> dict:
     frames = {k: pd.read_csv(io.BytesIO(v)) for k, v in demo_csv_bytes().items()}
     a = assess(frames["real"], frames["synthetic"], frames["holdout"])
-    return json.loads(report.to_json(a))
+    return json.loads(json_report.to_json(a))
 
 
 def table10k() -> dict:
     real, synthetic, schema = make_pair(10_000, seed=11)
-    return json.loads(report.to_json(assess(real, synthetic, schema=schema)))
+    return json.loads(json_report.to_json(assess(real, synthetic, schema=schema)))
 
 
 CASES = {"demo": demo, "table10k": table10k}

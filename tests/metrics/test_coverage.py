@@ -15,8 +15,8 @@ from metrics.coverage import (
     validity_table,
 )
 from metrics.encode import encode
+from metrics.options import Options
 from metrics.quality import fidelity_findings
-from metrics.registry import Options
 from metrics.results import no_progress
 from metrics.schema import Kind
 

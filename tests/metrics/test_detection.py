@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from metrics import catalogue
 from metrics.detection import AUC_HIGH, MIN_ROWS, detect, detection_score
 from metrics.encode import encode
 from metrics.features import auc_score
-from metrics.registry import REGISTRY, Options
+from metrics.options import Options
 from metrics.schema import ColumnSpec, Kind, Schema
 
 SCHEMA = Schema(
@@ -63,7 +64,7 @@ def test_auc_matches_sklearn_with_ties() -> None:
 
 
 def test_registered() -> None:
-    info = REGISTRY["detection"]
+    info = catalogue.entry("detection")
     assert (info.family, info.result) == ("detection", "rows")
 
 

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from test_privacy import NUMBERS, SCHEMA, draw  # same planted-data builder
 
+from metrics import catalogue
 from metrics.encode import encode
 from metrics.flags import KINDS, flag_rows, flags_json
+from metrics.options import Options
 from metrics.privacy import compute_privacy
-from metrics.registry import REGISTRY, Options
 from metrics.schema import ColumnSpec, Kind, Schema
 
 N = 2000
@@ -176,9 +177,12 @@ def test_suite_path_with_cached_privacy_equals_standalone(sets):
     real, _, synthetic = sets
     enc = encode(real.iloc[:400], synthetic.iloc[:400], SCHEMA)
     cached = flag_rows(enc, Options(), privacy=compute_privacy(enc, Options()))
-    alone = REGISTRY["row_flags"].fn(enc, Options(), lambda f, m: None)
+    alone = catalogue.entry("row_flags").fn(enc, Options(), lambda f, m: None)
     pd.testing.assert_frame_equal(cached.details, alone.details)
-    assert (REGISTRY["row_flags"].family, REGISTRY["row_flags"].result) == ("validity", "rows")
+    assert (catalogue.entry("row_flags").family, catalogue.entry("row_flags").result) == (
+        "rows",
+        "rows",
+    )
 
 
 def test_json_rows_and_findings_shape(sets):

@@ -20,8 +20,8 @@ from metrics.marginal import (
     sorted_values,
     tv_complement,
 )
+from metrics.options import Options
 from metrics.quality import fidelity_findings
-from metrics.registry import Options
 from metrics.results import no_progress
 from metrics.schema import Kind
 

@@ -15,6 +15,7 @@ from scipy.stats.contingency import association
 from bench.synth_table import make_pair, schema_of
 from metrics import pairs as pairs_module
 from metrics.encode import encode
+from metrics.options import Options
 from metrics.pair_stats import (
     collapse_rare,
     contingency_similarity,
@@ -27,7 +28,6 @@ from metrics.pair_stats import (
 )
 from metrics.pairs import pair_trends, pair_trends_score, pair_trends_table
 from metrics.quality import fidelity_findings
-from metrics.registry import Options
 from metrics.results import no_progress
 from metrics.schema import Kind
 

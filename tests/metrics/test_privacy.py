@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 
+from metrics import catalogue
 from metrics.encode import encode
+from metrics.options import Options
 from metrics.privacy import compute_privacy, privacy_json
-from metrics.registry import REGISTRY, Options
 from metrics.schema import ColumnSpec, Kind, Schema
 
 NUMBERS = ["mean radius", "mean texture", "mean smoothness", "worst concavity", "worst area"]
@@ -186,6 +187,6 @@ def test_json_and_registry(sets):
     for key in ("exact_copies", "exact_copy_rate", "dcr_share", "score"):
         assert key in out
     assert isinstance(out["exact_copies"], int) and 0 <= out["score"] <= 1
-    info = REGISTRY["privacy"]
+    info = catalogue.entry("privacy")
     assert (info.family, info.result) == ("privacy", "rows")
     assert len(res.details) == 300 and {"row", "closest_real", "nndr"} <= set(res.details)

@@ -8,9 +8,9 @@ import threading
 import numpy as np
 
 from bench.synth_table import make_pair
-from metrics import suite
+from metrics import catalogue, suite
 from metrics.encode import encode
-from metrics.registry import Options
+from metrics.options import Options
 
 
 def test_progress_comes_from_the_callers_thread_and_only_moves_forward():
@@ -24,8 +24,8 @@ def test_progress_comes_from_the_callers_thread_and_only_moves_forward():
     assert all(b >= a - 1e-12 for a, b in zip(fractions, fractions[1:], strict=False))
     assert seen[-1][1:] == (1.0, "Done.")
     # The same numbers as running privacy alone, in the registry's order.
-    assert list(a.results) == [n for n in suite.REGISTRY if n in a.results]
-    alone = suite.run(enc, Options(skip=frozenset(set(suite.REGISTRY) - {"privacy"})))
+    assert list(a.results) == [n for n in catalogue.names() if n in a.results]
+    alone = suite.run(enc, Options(skip=frozenset(set(catalogue.names()) - {"privacy"})))
     assert a.results["privacy"].score == alone.results["privacy"].score
     assert np.array_equal(
         a.results["privacy"].extra["closest_real"], alone.results["privacy"].extra["closest_real"]

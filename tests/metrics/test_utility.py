@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
+from metrics import catalogue
 from metrics.encode import encode
-from metrics.registry import REGISTRY, Options
+from metrics.options import Options
 from metrics.schema import ColumnSpec, Kind, Schema
 from metrics.utility import default_target, evaluate, task_of, utility_json
 
@@ -52,7 +53,7 @@ def cancer_good(cancer):
 
 
 def test_registered() -> None:
-    info = REGISTRY["utility"]
+    info = catalogue.entry("utility")
     assert (info.family, info.result) == ("utility", "table")
 
 

@@ -19,7 +19,14 @@ from review.policy import (
     load_policy,
 )
 
-GOOD = {"overall": 0.9, "fidelity": 0.85, "detection": 0.6, "privacy": 0.7, "utility": 0.8}
+GOOD = {
+    "overall": 0.9,
+    "fidelity": 0.85,
+    "coverage": 0.95,
+    "detection": 0.6,
+    "privacy": 0.7,
+    "utility": 0.8,
+}
 
 
 def by_name(gates):

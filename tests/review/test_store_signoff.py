@@ -8,7 +8,14 @@ from storekit import finding, sha, sqlite_only
 
 from review import InvalidInput, SignOffRefused, Store, evaluate, load_policy
 
-SCORES = {"overall": 0.9, "fidelity": 0.88, "detection": 0.7, "privacy": 0.8, "utility": 0.75}
+SCORES = {
+    "overall": 0.9,
+    "fidelity": 0.88,
+    "coverage": 0.95,
+    "detection": 0.7,
+    "privacy": 0.8,
+    "utility": 0.75,
+}
 
 
 @pytest.fixture

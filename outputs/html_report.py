@@ -14,11 +14,11 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs
 
-from components import html_review, html_sections
-from components.html_parts import CSS, Figures, count, e, num, para, section, table
-from components.review_items import kind_title
 from metrics.encode import Encoded
 from metrics.suite import FAMILY_LABELS, FAMILY_MEANINGS, Assessment
+from outputs import html_review, html_sections
+from outputs.html_parts import CSS, Figures, count, e, num, para, section, table
+from outputs.review_items import kind_title
 
 SECTIONS = (  # anchor, heading
     ("summary", "Summary"),
@@ -30,6 +30,7 @@ SECTIONS = (  # anchor, heading
     ("privacy", "Privacy"),
     ("utility", "Utility"),
     ("flagged-rows", "Flagged rows"),
+    ("more-metrics", "More metrics"),
     ("gates", "Gates"),
     ("sign-off-section", "Review and sign-off"),
 )
@@ -107,6 +108,7 @@ def render(a: Assessment, enc: Encoded | None = None, review: dict[str, Any] | N
         "privacy": html_sections.privacy(a, enc, figs),
         "utility": html_sections.utility(a, figs),
         "flagged-rows": html_sections.flagged_rows(a, enc, figs),
+        "more-metrics": html_sections.default_metrics(a),
         "gates": html_review.gates_table(a, review),
         "sign-off-section": html_review.review_section(review),
     }

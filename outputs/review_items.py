@@ -14,23 +14,31 @@ from typing import Any
 
 import pandas as pd
 
+from metrics.flags_kinds import (
+    ANOMALOUS,
+    COPIED,
+    FLAG_KINDS,
+    INVALID,
+    NEAR_COPY,
+    OBVIOUSLY_SYNTHETIC,
+)
 from metrics.results import Finding
 from metrics.suite import Assessment
 from review import ItemIn, row_key
 from review.records import jsonable
 
 # Flag reasons from most to least serious: the first one present names the row item's kind.
-ROW_REASONS = ("copied", "invalid", "near_copy", "obviously_synthetic", "anomalous")
+ROW_REASONS = FLAG_KINDS
 ROW_SEVERITY = {
-    "copied": "high",
-    "invalid": "high",
-    "near_copy": "medium",
-    "obviously_synthetic": "medium",
-    "anomalous": "low",
+    COPIED: "high",
+    INVALID: "high",
+    NEAR_COPY: "medium",
+    OBVIOUSLY_SYNTHETIC: "medium",
+    ANOMALOUS: "low",
 }
 ROW_SUFFIX = "_row"
 # Reasons whose synthetic values are (nearly) a real record: hidden too when redacting.
-REAL_LIKE = ("copied", "near_copy")
+REAL_LIKE = (COPIED, NEAR_COPY)
 MAX_EVIDENCE_ROWS = 50
 # Plain words for finding kinds; flagged rows are "Flagged row: <reason>" (see ``kind_title``),
 # so a finding about how many rows have a reason never reads like one row's label.
@@ -58,11 +66,11 @@ KIND_TITLES = {
 }
 # The words for each flag reason, as the Outliers & privacy page says them.
 REASON_WORDS = {
-    "copied": "exact copy",
-    "invalid": "invalid value",
-    "near_copy": "near copy",
-    "obviously_synthetic": "obviously synthetic",
-    "anomalous": "unusual combination",
+    COPIED: "exact copy",
+    INVALID: "invalid value",
+    NEAR_COPY: "near copy",
+    OBVIOUSLY_SYNTHETIC: "obviously synthetic",
+    ANOMALOUS: "unusual combination",
 }
 ROW_TITLE = "Flagged row: "
 # How both pages count flagged rows per reason.

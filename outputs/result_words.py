@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from components import row_charts
-from components.review_items import REASON_WORDS
 from metrics.results import Finding
 from metrics.utility_target import LOW_DROP, MEDIUM_DROP
+from outputs import row_charts
+from outputs.review_items import REASON_WORDS
 
 # Flag reasons as labels: the review queue's words, capitalised (one vocabulary, two pages).
 KIND_LABELS = {k: v[:1].upper() + v[1:] for k, v in REASON_WORDS.items()}

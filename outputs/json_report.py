@@ -13,8 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metrics import catalogue
+from metrics.flags import flags_json
+from metrics.privacy import privacy_json
 from metrics.results import Finding, MetricResult
 from metrics.suite import Assessment
+from metrics.utility import utility_json
 
 FORMAT_VERSION = 1
 
@@ -113,17 +117,33 @@ def _detection(a: Assessment) -> dict[str, Any] | None:
     }
 
 
-def _section(a: Assessment, name: str, module: str, fn: str) -> Any:
-    """A section that the metric module renders itself (privacy, utility, flags)."""
+def _section(a: Assessment, name: str, render: Any) -> Any:
+    """A section that the metric's own module renders (privacy, utility, flags)."""
     res = a.result(name)
-    if res is None:
-        return None
-    import importlib
+    return None if res is None else render(res)
 
-    render = getattr(importlib.import_module(module), fn, None)
-    if render is None:
-        return {"score": res.score, "error": res.error}
-    return render(res)
+
+# Identifying columns of a detail row, by result shape: what the default rendering keeps.
+_KEYS = {"columns": ["column", "kind"], "pairs": ["column_a", "column_b", "metric"]}
+
+
+def _metrics(a: Assessment) -> list[dict[str, Any]]:
+    """Every catalogued metric that ran, rendered by its result shape: a new metric appears
+    here (and in the HTML report's default section) with no edit to this file."""
+    out = []
+    for entry in catalogue.CATALOGUE:
+        res = a.result(entry.name)
+        if res is None:
+            continue
+        item: dict[str, Any] = {
+            "name": entry.name, "family": entry.family, "counts": entry.counts,
+            "shape": entry.result, "goal": entry.goal, "score": res.score, "error": res.error,
+        }  # fmt: skip
+        keys = _KEYS.get(entry.result)
+        if keys and res.details is not None and not res.details.empty:
+            item["details"] = _rows(res, [*keys, "score", "error"])
+        out.append(item)
+    return out
 
 
 def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -155,9 +175,10 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
         "summary": _summary(a),
         "findings": [finding_json(f) for f in a.findings],
         "detection": _detection(a),
-        "flags": _section(a, "row_flags", "metrics.flags", "flags_json") or [],
-        "privacy": _section(a, "privacy", "metrics.privacy", "privacy_json"),
-        "utility": _section(a, "utility", "metrics.utility", "utility_json"),
+        "flags": _section(a, "row_flags", flags_json) or [],
+        "privacy": _section(a, "privacy", privacy_json),
+        "utility": _section(a, "utility", utility_json),
+        "metrics": _metrics(a),
         "errors": {n: r.error for n, r in a.results.items() if r.error},
         "timings_seconds": a.timings,
     }

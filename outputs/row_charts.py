@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.charts import _LAYOUT, HOLDOUT, REAL, SYNTHETIC
+from outputs.charts import _LAYOUT, HOLDOUT, REAL, SYNTHETIC
 from outputs.escape import plotly_label, plotly_labels
 
 AUGMENTED = "#64748B"

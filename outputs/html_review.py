@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.html_parts import count, e, num, pct, table
-from components.review_items import kind_title
 from metrics.suite import Assessment
+from outputs.html_parts import count, e, num, pct, table
+from outputs.review_items import kind_title
 from review.gating import evaluate_assessment, gate_dict
 from review.policy import GATES, default_policy
 

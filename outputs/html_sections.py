@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components import charts, row_charts
-from components import result_words as words
-from components.html_parts import Figures, count, e, num, para, pct, table
+from metrics import catalogue
 from metrics.encode import Encoded
 from metrics.results import MetricResult
 from metrics.suite import Assessment
+from outputs import charts, row_charts
+from outputs import result_words as words
 from outputs.escape import plotly_label
+from outputs.html_parts import Figures, count, e, num, para, pct, table
 
 MAX_COLUMN_CHARTS = 12  # worst columns drawn, plus every column with invalid values
 MAX_PAIRS = 15  # worst pairs listed
@@ -233,3 +234,28 @@ def flagged_rows(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     parts.append(para("Rows are 0-based positions in the synthetic file. Seriousness: how sure or "
                       "serious the surest reason is (1 = certain).", "muted"))  # fmt: skip
     return "".join(parts)
+
+
+def default_metrics(a: Assessment) -> str:
+    """Every catalogued metric without a view of its own, drawn by its result shape: a new
+    metric appears here with no edit to the report."""
+    parts = []
+    for entry in catalogue.CATALOGUE:
+        res = a.result(entry.name)
+        if entry.rendering != "default" or res is None:
+            continue
+        counted = "counts in" if entry.counts else "is reported beside, not counted in,"
+        parts.append(f"<h3>{e(entry.name.replace('_', ' ').capitalize())}: {num(res.score)}</h3>")
+        parts.append(para(f"{e(entry.goal)} This metric {counted} the {e(entry.family)} score."))
+        if res.error:
+            parts.append(para(f"Could not be computed: {e(res.error)}"))
+        d = res.details
+        key = {"columns": "column", "pairs": "column_a"}.get(entry.result)
+        if key and d is not None and not d.empty and key in d:
+            names = (d[key].astype(str) if entry.result == "columns"
+                     else d["column_a"].astype(str) + " ~ " + d["column_b"].astype(str))  # fmt: skip
+            errors = d["error"] if "error" in d else [None] * len(d)
+            rows = [[e(n), num(sc), e(err or "")]
+                    for n, sc, err in zip(names, d["score"], errors, strict=True)]  # fmt: skip
+            parts.append(table([entry.result[:-1].capitalize(), "Score", "Problem"], rows))
+    return "".join(parts) or para("Every metric has its own section above.")

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from components.review_items import finding_items, is_row_kind
 from metrics.suite import Assessment
 from outputs.escape import csv_cell, csv_safe
+from outputs.review_items import finding_items, is_row_kind
 from review import Gate, Item, ItemIn, Policy, SignOff, Store
 from review.convert import check_item, same_finding
 from review.gating import evaluate_assessment, gate_dict, policy_dict

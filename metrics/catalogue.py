@@ -1,0 +1,151 @@
+"""Every metric SynthLens computes, in one list: what it is, what it needs and how it is shown.
+
+The suite runs the catalogue in the order of what each metric needs (a metric runs after the
+metrics it reads), never in the order modules happen to be imported, and refuses a cycle.
+Adding a metric: write its module (a function ``fn(enc, options, progress)``, or with a fourth
+argument ``needs`` when it reads other metrics' results), add one :class:`Entry` here, add its
+test. Reports and the app pick it up by its result shape (``result``) and ``rendering``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from metrics.schema import Kind
+
+NUMBERS = (Kind.NUMERICAL, Kind.DATETIME)
+ANALYSED = (Kind.NUMERICAL, Kind.DATETIME, Kind.CATEGORICAL, Kind.BOOLEAN)
+ALL_KINDS = tuple(Kind)
+# The families that make a score; row flags are evidence for the review, not a family.
+FAMILIES = ("fidelity", "coverage", "detection", "privacy", "utility")
+SHAPES = ("columns", "pairs", "rows", "table")
+
+
+class CatalogueError(ValueError):
+    """The catalogue cannot be run as written: an unknown need or a cycle of needs."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One metric.
+
+    Attributes
+    ----------
+    name:
+        The metric's name in results, reports and ``--skip``.
+    family:
+        The family its score belongs to (see :data:`FAMILIES`), or ``"rows"`` for row evidence.
+    goal:
+        One sentence: what the score says, for tooltips and the reports.
+    target:
+        ``"module:function"`` of the function that computes it (imported when first run).
+    needs:
+        Metrics whose results it reads; they run first, and a skipped one is simply absent.
+    kinds:
+        Column kinds it looks at (empty for whole-table metrics).
+    result:
+        The shape of its ``details``: one row per column, per pair, per row, or a table.
+    rendering:
+        ``"default"`` for the generic view of its shape, else the name of a rich view.
+    counts:
+        Whether its score counts in its family's score (and so in the overall score).
+    weight:
+        Relative cost, for progress reporting.
+    """
+
+    name: str
+    family: str
+    goal: str
+    target: str
+    result: str
+    needs: tuple[str, ...] = ()
+    kinds: tuple[Kind, ...] = ()
+    rendering: str = "default"
+    counts: bool = True
+    weight: float = 1.0
+
+    @property
+    def fn(self) -> Callable[..., Any]:
+        module, _, function = self.target.partition(":")
+        return getattr(importlib.import_module(module), function)
+
+
+CATALOGUE: tuple[Entry, ...] = (
+    Entry("column_shapes", "fidelity", "Does each column's distribution match the real one? "
+          "1 = same distribution.", "metrics.marginal:column_shapes", "columns",
+          kinds=ANALYSED, rendering="column_view", weight=2.0),
+    Entry("pair_trends", "fidelity", "Are relations between pairs of columns kept? 1 = same "
+          "correlations and associations.", "metrics.pairs:pair_trends", "pairs",
+          kinds=ANALYSED, rendering="pair_view", weight=3.0),
+    Entry("missing_values", "coverage", "Does each column have as many missing values as in "
+          "the real data? 1 = same share.", "metrics.coverage:missing_values", "columns",
+          kinds=ALL_KINDS, rendering="column_view"),
+    Entry("coverage", "coverage", "Does the synthetic data reach the real ranges and "
+          "categories? 1 = every real range and category covered.", "metrics.coverage:coverage",
+          "columns", kinds=ANALYSED, rendering="column_view"),
+    Entry("validity", "coverage", "Are the synthetic values ones the real data allows? 1 = no "
+          "value out of range, unseen or unreadable.", "metrics.coverage:validity", "columns",
+          kinds=ANALYSED, rendering="column_view"),
+    Entry("detection", "detection", "How hard a classifier finds it to tell synthetic rows from "
+          "real ones: 1 = no better than a coin (ROC AUC 0.5), 0 = every row told apart (AUC 1).",
+          "metrics.detection:detection", "rows", rendering="detection_view", weight=4.0),
+    Entry("privacy", "privacy", "Are real records copied or nearly copied? 1 = synthetic rows "
+          "are no closer to the training rows than to unseen real rows, and no more exact copies "
+          "than chance gives.", "metrics.privacy:compute_privacy", "rows",
+          kinds=ANALYSED, rendering="privacy_view", weight=3.0),
+    Entry("utility", "utility", "Does a model trained on synthetic data do as well on real rows "
+          "as one trained on real data? 1 = as well (TSTR over TRTR, primary metric, mean of a "
+          "linear and a boosted model).", "metrics.utility:utility", "table",
+          rendering="utility_view", weight=4.0),
+    Entry("row_flags", "rows", "Which synthetic rows deserve a look: invalid, anomalous, copied, "
+          "near copies or obviously synthetic. 1 = no row flagged.", "metrics.flags:row_flags",
+          "rows", needs=("detection", "privacy"), rendering="flag_view", counts=False),
+    Entry("wasserstein_similarity", "fidelity", "How far each number or date column's values "
+          "must move to match the real ones, as a share of the real range: 1 = not at all "
+          "(reported, not counted in the scores).", "metrics.wasserstein:wasserstein_similarity",
+          "columns", kinds=NUMBERS, counts=False),
+)  # fmt: skip
+
+BY_NAME: dict[str, Entry] = {e.name: e for e in CATALOGUE}
+
+
+def entry(name: str) -> Entry:
+    """The catalogue entry of a metric (``KeyError`` for an unknown name)."""
+    return BY_NAME[name]
+
+
+def names() -> list[str]:
+    return [e.name for e in CATALOGUE]
+
+
+def run_order(entries: Iterable[Entry] = CATALOGUE) -> list[Entry]:
+    """The entries in an order where each comes after everything it needs.
+
+    Stable: among metrics that are ready, catalogue order decides. Raises
+    :class:`CatalogueError` for a need that names no metric, and for a cycle.
+    """
+    todo = list(entries)
+    known = {e.name for e in todo}
+    for e in todo:
+        unknown = [n for n in e.needs if n not in known]
+        if unknown:
+            raise CatalogueError(f"{e.name} needs {', '.join(unknown)}, which is not a metric")
+    done: list[Entry] = []
+    placed: set[str] = set()
+    while todo:
+        ready = next((e for e in todo if set(e.needs) <= placed), None)
+        if ready is None:
+            cycle = ", ".join(e.name for e in todo)
+            raise CatalogueError(f"the needs of these metrics form a cycle: {cycle}")
+        done.append(ready)
+        placed.add(ready.name)
+        todo.remove(ready)
+    return done
+
+
+def needed_results(e: Entry, done: Mapping[str, Any]) -> dict[str, Any]:
+    """The results an entry reads, among those computed so far."""
+    return {n: done[n] for n in e.needs if n in done}

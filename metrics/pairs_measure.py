@@ -1,0 +1,190 @@
+"""Measuring each pair of columns for :mod:`metrics.pairs`: correlations of two continuous
+columns, contingency tables (with their associations) of every other pair.
+
+One :class:`Pair` per pair holds its similarity score, the strength of the relation on each side
+(correlations, or bias-corrected Cramer's V on the main levels), the rows behind them, the noise
+sampling alone makes, and in ``Options.sdmetrics_compatible`` mode sdmetrics' 0/1 weight.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from metrics.encode import NUM_BINS, Encoded, Side
+from metrics.options import Options
+from metrics.pair_stats import (
+    association_noise,
+    collapse_rare,
+    contingency_similarity,
+    cramers_v,
+    cramers_v_corrected,
+    pair_tables,
+    parallel_map,
+    pearson_matrix,
+    sdmetrics_bins,
+    spearman_matrix,
+    table_chi2,
+)
+from metrics.results import Progress
+
+SDMETRICS_CORRELATION_THRESHOLD = 0.5
+SDMETRICS_ASSOCIATION_THRESHOLD = 0.3
+
+
+@dataclass
+class Pair:
+    """The measurements of one pair of columns (a details row of ``pair_trends``)."""
+
+    a: str
+    b: str
+    metric: str
+    score: float = np.nan
+    real: float = np.nan
+    synthetic: float = np.nan
+    weight: float = 0.0
+    sdmetrics_association: float = np.nan
+    n_real: int = 0
+    n_synthetic: int = 0
+    noise: float = np.nan
+    error: str | None = None
+
+
+def _is_constant(values: np.ndarray) -> bool:
+    """One distinct non-missing value (pandas' ``nunique() == 1``, as sdmetrics tests it)."""
+    return bool(np.fmin.reduce(values, initial=np.inf) == np.fmax.reduce(values, initial=-np.inf))
+
+
+def correlations(enc: Encoded, options: Options, cols: list[str]) -> dict[tuple[str, str], Pair]:
+    """CorrelationSimilarity of every pair of continuous columns among ``cols``."""
+    chosen = set(cols)
+    cont = [c for c in enc.continuous if c in chosen]
+    if len(cont) < 2:
+        return {}
+    # sdmetrics' QualityReport always uses Pearson.
+    spearman = options.correlation == "spearman" and not options.sdmetrics_compatible
+    fn = spearman_matrix if spearman else pearson_matrix
+    sides = (enc.real, enc.synthetic)
+    (r_real, n_real, err_real), (r_syn, n_syn, err_syn) = parallel_map(
+        lambda side: fn([side.numeric[c] for c in cont]), sides
+    )
+    constant = {
+        (side, c)
+        for side, s in (("real", enc.real), ("synthetic", enc.synthetic))
+        for c in cont
+        if _is_constant(s.numeric[c])
+    }
+    out = {}
+    for i, j in itertools.combinations(range(len(cont)), 2):
+        a, b = cont[i], cont[j]
+        pair = Pair(
+            a, b, "CorrelationSimilarity", n_real=int(n_real[i, j]), n_synthetic=int(n_syn[i, j])
+        )
+        flat = [
+            f"{c} is constant in the {side} data"
+            for side in ("real", "synthetic")
+            for c in (a, b)
+            if (side, c) in constant
+        ]
+        if flat:
+            # sdmetrics refuses (ConstantInputError) before looking at the rows.
+            pair.error = "; ".join(flat) + ": correlation is undefined"
+        elif (i, j) in err_real or (i, j) in err_syn:
+            pair.error = err_real.get((i, j)) or err_syn.get((i, j))
+        else:
+            pair.real, pair.synthetic = float(r_real[i, j]), float(r_syn[i, j])
+            # Four standard errors of a difference of two correlations near 0.
+            pair.noise = 4 * float(np.sqrt(1 / max(pair.n_real, 1) + 1 / max(pair.n_synthetic, 1)))
+            if np.isfinite(pair.real) and np.isfinite(pair.synthetic):
+                pair.score = 1.0 - abs(pair.real - pair.synthetic) / 2
+            elif not np.isfinite(pair.real):
+                pair.error = "correlation is undefined in the real data (constant on shared rows)"
+            else:
+                pair.error = (
+                    "correlation is undefined in the synthetic data (constant on shared rows)"
+                )
+        if options.sdmetrics_compatible:
+            pair.weight = float(
+                np.isfinite(pair.real) and abs(pair.real) > SDMETRICS_CORRELATION_THRESHOLD
+            )
+        out[(a, b)] = pair
+    return out
+
+
+def _side_codes(enc: Encoded, side: Side, compat: bool, continuous: list[str]):
+    """Non-negative codes of every column for joint tables, their sizes and binning errors."""
+    codes, sizes, errors = {}, {}, {}
+    for c in enc.discrete:
+        sizes[c] = len(enc.categories[c]) + 1
+        dtype = np.uint8 if sizes[c] <= 1 << 8 else np.uint16 if sizes[c] <= 1 << 16 else np.int64
+        codes[c] = np.add(side.codes[c], 1, dtype=dtype, casting="unsafe")  # missing -> 0
+    for c in continuous:
+        sizes[c] = NUM_BINS + 2
+        if not compat:
+            codes[c] = side.binned[c].view(np.uint8)  # 1..NUM_BINS + 1, never negative
+        elif side is enc.real and np.isfinite(enc.bins[c][1:-1]).all():
+            # sdmetrics' own bins of the real data are Encoded.bins with finite ends: the
+            # codes only differ where the value is the maximum (code 11 there, as missing).
+            values = side.numeric[c]
+            codes[c] = side.binned[c].astype(np.uint8)
+            codes[c][values == np.fmax.reduce(values, initial=-np.inf)] = NUM_BINS + 1
+            if np.isinf(values).any():
+                errors[c] = "ValueError: the column has infinite values; it cannot be binned"
+        else:
+            binned, err = sdmetrics_bins(side.numeric[c])
+            codes[c] = binned.view(np.uint8)
+            if err:
+                errors[c] = err
+    return codes, sizes, errors
+
+
+def contingencies(
+    enc: Encoded, options: Options, progress: Progress, cols: list[str]
+) -> dict[tuple[str, str], Pair]:
+    """ContingencySimilarity of every other pair among ``cols``, with both sides' associations."""
+    cont = set(enc.continuous)
+    wanted = [(a, b) for a, b in itertools.combinations(cols, 2) if not (a in cont and b in cont)]
+    if not wanted:
+        return {}
+    compat = options.sdmetrics_compatible
+    in_pairs = {c for p in wanted for c in p}
+    mixed = [c for c in enc.continuous if c in in_pairs]
+    tables, errors = [], {}
+
+    def one_side(side: Side) -> tuple[dict, dict]:
+        codes, sizes, errs = _side_codes(enc, side, compat, mixed)
+        return pair_tables(codes, sizes, wanted), errs
+
+    # Sides one after the other (their codes need not coexist); groups run on two threads.
+    for k, (side_tables, errs) in enumerate(map(one_side, (enc.real, enc.synthetic))):
+        errors.update(errs)
+        tables.append(side_tables)
+        progress(0.4 + 0.25 * (k + 1), "Pair trends: contingency tables")
+    out = {}
+    for a, b in wanted:
+        t_real, t_syn = tables[0][(a, b)], tables[1][(a, b)]
+        pair = Pair(
+            a, b, "ContingencySimilarity", n_real=int(t_real.sum()), n_synthetic=int(t_syn.sum())
+        )
+        bad = [errors[c] for c in (a, b) if c in errors]
+        if bad:
+            pair.error = bad[0]
+            out[(a, b)] = pair
+            continue
+        pair.score = contingency_similarity(t_real, t_syn)
+        main_real, main_syn = collapse_rare(t_real, t_syn)
+        chi2_real, chi2_syn = table_chi2(main_real), table_chi2(main_syn)
+        pair.real, pair.synthetic = cramers_v_corrected(chi2_real), cramers_v_corrected(chi2_syn)
+        pair.noise = float(np.hypot(association_noise(chi2_real), association_noise(chi2_syn)))
+        if compat:
+            pair.sdmetrics_association = cramers_v(table_chi2(t_real))
+            pair.weight = float(
+                np.isfinite(pair.sdmetrics_association)
+                and pair.sdmetrics_association > SDMETRICS_ASSOCIATION_THRESHOLD
+            )
+        if not np.isfinite(pair.score):
+            pair.error = "no rows in the real data"
+        out[(a, b)] = pair
+    return out
