@@ -30,10 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth_table import make_pair  # noqa: E402
 from metrics.detection import detect  # noqa: E402
+from metrics.detection import info as detection_info  # noqa: E402
 from metrics.encode import encode  # noqa: E402
 from metrics.features import THREADS_ENV  # noqa: E402
 from metrics.options import Options  # noqa: E402
 from metrics.utility import evaluate  # noqa: E402
+from metrics.utility import info as utility_info  # noqa: E402
 
 
 def timed(fn, *args):
@@ -56,13 +58,13 @@ def run(n_rows: int, options: Options) -> dict[str, float]:
     print(f"  encode      {enc_wall:7.2f} s wall")
     print(
         f"  detection   {det_wall:7.2f} s wall {det_cpu:7.2f} s CPU   AUC {det.raw:.4f}  "
-        f"score {det.score:.4f}  rows/side {det.extra.get('n_per_side')}"
+        f"score {det.score:.4f}  rows/side {detection_info(det).n_per_side}"
     )
-    top = sorted(det.extra.get("importances", {}).items(), key=lambda kv: -kv[1])[:3]
+    top = sorted(detection_info(det).importances.items(), key=lambda kv: -kv[1])[:3]
     print("              gives it away: " + ", ".join(f"{c} {v:.3f}" for c, v in top))
     print(
         f"  utility     {util_wall:7.2f} s wall {util_cpu:7.2f} s CPU   score {util.score:.4f}  "
-        f"target {util.extra.get('target')} ({util.extra.get('task')})"
+        f"target {utility_info(util).target} ({utility_info(util).task})"
         + (f"  error: {util.error}" if util.error else "")
     )
     if not util.error:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from metrics.encode import encode  # noqa: E402
 from metrics.options import Options  # noqa: E402
-from metrics.privacy import compute_privacy  # noqa: E402
+from metrics.privacy import compute_privacy, info  # noqa: E402
 from metrics.schema import ColumnSpec, Kind, Schema  # noqa: E402
 
 
@@ -100,9 +100,10 @@ def bench_sdmetrics(n: int) -> None:
     share_sd = sd["synthetic_data_percentages"]["closer_to_training"]
     print(f"{n:,} x {n:,} (+ {n:,} holdout rows):")
     print(f"  sdmetrics DCROverfittingProtection: {t_sd:8.2f} s  closer_to_training={share_sd:.3f}")
+    found = info(res)
     print(
-        f"  SynthLens privacy:                  {t_ours:8.2f} s  dcr_share={res.extra['dcr_share']:.3f}"
-        f"  (plus exact copies: {res.extra['exact_copies']:,}, NNDR)"
+        f"  SynthLens privacy:                  {t_ours:8.2f} s  dcr_share={found.dcr_share:.3f}"
+        f"  (plus exact copies: {found.exact_copies:,}, NNDR)"
     )
     print(f"  speed-up: {t_sd / t_ours:.0f}x")
 
@@ -117,17 +118,17 @@ def bench_large(n: int) -> None:
     cpu0, t0 = time.process_time(), time.perf_counter()
     res = compute_privacy(enc, Options())
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    ex = res.extra
+    ex = info(res)
     print(
         f"{n:,} x {n:,} rows, {real.shape[1]} columns, no holdout (half the real rows split off):"
     )
     print(f"  encode: {t_enc:.2f} s; privacy: {wall:.2f} s wall, {cpu:.2f} s CPU")
     print(
-        f"  exact copies {ex['exact_copies']:,} ({ex['exact_copy_rate']:.1%}), "
-        f"dcr_share {ex['dcr_share']:.3f} (expected {ex['dcr_expected']:.3f}), "
-        f"score {res.score:.3f}, rows searched {ex['n_searched']:,}"
+        f"  exact copies {ex.exact_copies:,} ({ex.exact_copy_rate:.1%}), "
+        f"dcr_share {ex.dcr_share:.3f} (expected {ex.dcr_expected:.3f}), "
+        f"score {res.score:.3f}, rows searched {ex.n_searched:,}"
     )
-    print(f"  {ex['sample_note'] or 'no subsampling of synthetic or real rows'}")
+    print(f"  {ex.sample_note or 'no subsampling of synthetic or real rows'}")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from metrics.encode import Encoded, encode
 from metrics.options import Options
 from metrics.schema import Schema
 from metrics.suite import Assessment, InputInfo, run, with_result
+from metrics.utility import info as utility_info
 
 MAX_ENTRIES = 6
 
@@ -120,7 +121,7 @@ def current() -> Loaded | None:
         _lru().put(key, loaded)
     target = state.target()
     utility = loaded.assessment.result("utility")
-    if target is None or (utility is not None and utility.extra.get("target") == target):
+    if target is None or (utility is not None and utility_info(utility).target == target):
         return loaded
     return _with_target(loaded, key, target)
 

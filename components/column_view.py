@@ -9,6 +9,7 @@ import streamlit as st
 
 from components import scorecard
 from components.assessment import Loaded
+from metrics.coverage import info as coverage_info
 from outputs import charts
 from outputs.escape import md
 
@@ -86,10 +87,9 @@ def stats_table(loaded: Loaded, name: str) -> pd.DataFrame:
     """Statistic | Real | Synthetic for one column: summary statistics, then the missing
     share, coverage and validity scores of the column."""
     a = loaded.assessment
-    cov = a.result("coverage")
-    summary = cov.extra.get("summary") if cov is not None else None
+    summary = coverage_info(a.result("coverage")).summary
     lines = []
-    if summary is not None and not summary.empty:
+    if not summary.empty:
         part = summary[summary["column"] == name]
         lines += [{"Statistic": r.statistic, "Real": r.real_text, "Synthetic": r.synthetic_text}
                   for r in part.itertuples()]  # fmt: skip

@@ -10,6 +10,8 @@ import streamlit as st
 
 from components import row_compare, scorecard, state
 from components.assessment import Loaded
+from metrics import flags as flags_mod
+from metrics import privacy as privacy_mod
 from metrics.flags_kinds import NEAR_COPY
 from metrics.results import MetricResult
 from outputs import row_charts
@@ -36,28 +38,27 @@ def privacy_summary(loaded: Loaded) -> None:
     if res is None or res.error:
         st.warning(f"Privacy was not measured: {res.error if res else 'no result'}")
         return
-    ex, n = res.extra, loaded.enc.synthetic.n_rows
-    box = st.error if ex.get("exact_copies") else st.success
+    ex, n = privacy_mod.info(res), loaded.enc.synthetic.n_rows
+    box = st.error if ex.exact_copies else st.success
     box(copy_sentence(ex, n), icon=":material/content_copy:")
     st.markdown(dcr_sentence(ex, split=loaded.enc.holdout is None))
-    st.caption(ex.get("holdout_note", "") + " " + ex.get("sample_note", ""))
-    flags = loaded.assessment.result("row_flags")
-    near = (flags.extra.get("count_by_kind", {}) if flags else {}).get(NEAR_COPY, 0)
+    st.caption(ex.holdout_note + " " + ex.sample_note)
+    near = flags_mod.info(loaded.assessment.result("row_flags")).count_by_kind.get(NEAR_COPY, 0)
     a, b, c, d = st.columns(4)
     a.metric("Privacy score", f"{res.score:.2f}", help=privacy_help(), border=True)
     a.caption(f"Verdict: {scorecard.verdict(res.score)}")
-    b.metric("Exact copies", f"{ex['exact_copies']:,} of {n:,}", border=True,
+    b.metric("Exact copies", f"{ex.exact_copies:,} of {n:,}", border=True,
              help="Synthetic rows equal to a real row on every compared column (id and text "
                   f"columns left out). Holdout rows that equal a training row by chance: "
-                  f"{_pct(ex.get('holdout_copy_rate', 0.0))}.")  # fmt: skip
-    c.metric("Nearer training rows", _pct(ex["dcr_share"]), border=True,
+                  f"{_pct(ex.holdout_copy_rate)}.")  # fmt: skip
+    c.metric("Nearer training rows", _pct(ex.dcr_share), border=True,
              help="DCR share: of the synthetic rows, the share whose closest real record is a "
-                  f"training row. Expected without memorisation: {_pct(ex['dcr_expected'])}.")  # fmt: skip
-    c.caption(f"expected {_pct(ex['dcr_expected'])}")
+                  f"training row. Expected without memorisation: {_pct(ex.dcr_expected)}.")  # fmt: skip
+    c.caption(f"expected {_pct(ex.dcr_expected)}")
     d.metric("Near copies", f"{near:,}", border=True,
              help="Synthetic rows (not exact copies) closer to a training record than 99% of "
                   "real holdout rows get.")  # fmt: skip
-    d.caption(f"threshold: distance {ex.get('near_copy_threshold', math.nan):.3g}")
+    d.caption(f"threshold: distance {ex.near_copy_threshold:.3g}")
 
 
 def reason_overview(loaded: Loaded) -> None:
@@ -65,10 +66,10 @@ def reason_overview(loaded: Loaded) -> None:
     res = _flags(loaded)
     if res is None:
         return
-    ex, n = res.extra, loaded.enc.synthetic.n_rows
-    counts = ex.get("count_by_kind", {})
+    ex, n = flags_mod.info(res), loaded.enc.synthetic.n_rows
+    counts = ex.count_by_kind
     st.markdown(
-        f"**{ex.get('n_flagged', 0):,} of {n:,} synthetic rows ({_pct(ex.get('flagged_share', 0))})"
+        f"**{ex.n_flagged:,} of {n:,} synthetic rows ({_pct(ex.flagged_share)})"
         f"** deserve a look. {COUNT_RULE}"
     )
     left, right = st.columns([2, 3])
@@ -76,7 +77,7 @@ def reason_overview(loaded: Loaded) -> None:
     with right:
         for kind, words in reason_meanings(ex).items():
             st.markdown(f"- **{KIND_LABELS[kind]}** ({counts.get(kind, 0):,}): {words}")
-    for note in ex.get("notes", []):
+    for note in ex.notes:
         st.caption(note)
 
 
@@ -93,7 +94,7 @@ def flagged_table(loaded: Loaded) -> pd.Series | None:
     res = _flags(loaded)
     if res is None:
         return None
-    details, counts = res.details, res.extra.get("count_by_kind", {})
+    details, counts = res.details, flags_mod.info(res).count_by_kind
     if details.empty:
         st.success("No synthetic row is flagged.", icon=":material/task_alt:")
         return None
@@ -177,9 +178,9 @@ def distance_chart(loaded: Loaded, key: str = "dcr_hist") -> None:
     res = loaded.assessment.result("privacy")
     if res is None or res.error:
         return
-    ex = res.extra
-    syn, hold = np.asarray(ex["dcr_synthetic"]), np.asarray(ex.get("dcr_holdout", []))
-    thr = float(ex.get("near_copy_threshold", math.nan))
+    ex = privacy_mod.info(res)
+    syn, hold = np.asarray(ex.dcr_synthetic), np.asarray(ex.dcr_holdout)
+    thr = float(ex.near_copy_threshold)
     st.plotly_chart(row_charts.distance_histogram(syn, hold, thr), key=key)
     copies = int(np.sum(syn == 0))
     lines = [

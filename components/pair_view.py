@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.assessment import Loaded
+from metrics.pairs import info as pairs_info
 from outputs import charts
 
 
@@ -26,18 +27,11 @@ def heatmaps(loaded: Loaded) -> None:
         return
     names = [c for c in loaded.enc.continuous if c in set(corr["column_a"]) | set(corr["column_b"])]
     st.subheader("Correlations")
-    res = loaded.assessment.result("pair_trends")
-    mode = res.extra.get("mode") if res is not None else None
-    kind = (
-        "Pearson"
-        if mode == "sdmetrics_compatible"
-        else (
-            res.extra.get("correlation", "pearson").capitalize() if res is not None else "Pearson"
-        )
-    )
-    st.caption(f"{kind} correlation" + (", scored as sdmetrics does" if mode ==
-               "sdmetrics_compatible" else "") + ". Change it under Scoring settings in the "
-               "sidebar.")  # fmt: skip
+    info = pairs_info(loaded.assessment.result("pair_trends"))
+    sdmetrics = info.mode == "sdmetrics_compatible"
+    kind = "Pearson" if sdmetrics else info.correlation.capitalize()
+    st.caption(f"{kind} correlation" + (", scored as sdmetrics does" if sdmetrics else "")
+               + ". Change it under Scoring settings in the sidebar.")  # fmt: skip
     st.plotly_chart(
         charts.correlation_heatmaps(
             charts.pair_matrix(corr, "real", names), charts.pair_matrix(corr, "synthetic", names)

@@ -18,6 +18,7 @@ import streamlit as st
 
 from components import state
 from components.assessment import Loaded
+from metrics import privacy as privacy_mod
 from metrics.schema import Kind, Schema
 from outputs.escape import md
 
@@ -134,11 +135,10 @@ def _lookup(loaded: Loaded, row: int, closest: int | None) -> tuple[pd.Series | 
     real = None
     if real_table is not None and closest is not None and 0 <= closest < len(real_table.frame):
         real = real_table.frame.iloc[int(closest)]
-    priv = loaded.assessment.result("privacy")
-    extra = priv.extra if priv is not None and not priv.error else {}
-    dist = extra.get("closest_distance", [])
+    found = privacy_mod.info(loaded.assessment.result("privacy"))  # empty when it failed
+    dist = found.closest_distance
     distance = float(dist[row]) if 0 <= row < len(dist) else math.nan
-    return real, distance, float(extra.get("near_copy_threshold", math.nan))
+    return real, distance, float(found.near_copy_threshold)
 
 
 def show(loaded: Loaded, row: int, closest: int | None, reason: str, reasons: Iterable[str],

@@ -12,6 +12,7 @@ from components import scorecard, state
 from components.assessment import Loaded
 from metrics.results import MetricResult
 from metrics.schema import Kind
+from metrics.utility import info
 from metrics.utility_target import LOW_DROP, MEDIUM_DROP, default_target
 from outputs import row_charts
 from outputs.escape import md
@@ -45,7 +46,7 @@ def target_picker(loaded: Loaded) -> None:
     """Choose the column to predict; a change re-computes only the utility metric."""
     enc, res = loaded.enc, result(loaded)
     options = enc.schema.names(*TARGET_KINDS)
-    shown = state.target() or (res.extra.get("target") if res else None) or default_target(enc)
+    shown = state.target() or info(res).target or default_target(enc)
     kinds = {c: enc.schema.kind_of(c).value for c in options}
     st.selectbox(
         "Column to predict (target)", options, key=state.target_widget(shown if shown in options
@@ -60,8 +61,8 @@ def target_picker(loaded: Loaded) -> None:
 
 def verdict(res: MetricResult) -> None:
     """The plain sentence, the score with its formula, and the utility findings."""
-    ex = res.extra
-    level, sentence = fitness(res.score, res.findings, str(ex.get("target")))
+    found = info(res)
+    level, sentence = fitness(res.score, res.findings, str(found.target))
     box = {"fit": st.success, "care": st.warning, "not fit": st.error}[level]
     left, right = st.columns([1, 3])
     left.metric("Utility score", "n/a" if not math.isfinite(res.score) else f"{res.score:.2f}",
@@ -69,7 +70,7 @@ def verdict(res: MetricResult) -> None:
                      "models trained on real data.", border=True)  # fmt: skip
     with right:
         box(md(sentence))
-        st.caption(f"Formula: {ex.get('formula', '')}. Fit from {LOW_DROP:g}, usable with care "
+        st.caption(f"Formula: {found.formula or ''}. Fit from {LOW_DROP:g}, usable with care "
                    f"from {MEDIUM_DROP:g}.")  # fmt: skip
     for f in res.findings:
         scorecard.finding_line(f)
@@ -84,7 +85,7 @@ def error_message(res: MetricResult) -> None:
 
 
 def model_comparison(res: MetricResult) -> None:
-    ex, details = res.extra, res.details
+    found, details = info(res), res.details
     if details.empty or "train" not in details:
         return
     st.plotly_chart(row_charts.utility_bars(details), key="utility_bars")
@@ -94,11 +95,11 @@ def model_comparison(res: MetricResult) -> None:
     st.dataframe(comparison_table(details), hide_index=True, column_config={
         c: fmt for c in ("Trained on real (TRTR)", "Trained on synthetic (TSTR)", "Synthetic minus real",
                          "Real + synthetic")})  # fmt: skip
-    sizes = ex.get("n_rows", {})
+    sizes = found.n_rows
     if sizes:
         st.caption(
             f"Models: a linear one and a gradient-boosted one. Tested on {sizes['test']:,} real "
-            f"rows from {ex.get('holdout', 'the holdout')}; trained on {sizes['train_real']:,} "
+            f"rows from {found.holdout or 'the holdout'}; trained on {sizes['train_real']:,} "
             f"real or {sizes['synthetic']:,} synthetic rows (each capped at {sizes['cap']:,})."
         )
     errors = details["error"].dropna() if "error" in details else []
@@ -121,8 +122,9 @@ def recall_table(recall: dict[str, Any]) -> pd.DataFrame:
 
 
 def class_recall(res: MetricResult) -> None:
-    recall = res.extra.get("per_class_recall") or {}
-    if res.extra.get("task") != "classification" or not recall:
+    found = info(res)
+    recall = found.per_class_recall
+    if found.task != "classification" or not recall:
         st.caption("Per-class recall applies to classification targets; this target is "
                    "predicted as a number (regression).")  # fmt: skip
         return
@@ -139,7 +141,7 @@ def class_recall(res: MetricResult) -> None:
 
 
 def importance_view(res: MetricResult) -> None:
-    imps = res.extra.get("importances") or {}
+    imps = info(res).importances
     models = [m for m, v in imps.items() if "trtr" in v or "tstr" in v]
     if not models:
         return
@@ -174,10 +176,11 @@ def agreement_words(rho: float) -> str:
 
 
 def augmentation_view(res: MetricResult) -> None:
-    aug = res.extra.get("augmentation") or {}
+    found = info(res)
+    aug = found.augmentation
     if not aug:
         return
-    metric = row_charts.METRIC_LABELS.get(res.extra.get("primary_metric", ""), "score")
+    metric = row_charts.METRIC_LABELS.get(found.primary_metric or "", "score")
     for col, (model, v) in zip(st.columns(len(aug)), aug.items(), strict=True):
         same = abs(v["gain"]) < 0.005
         col.metric(f"{metric}, {model} model trained on real + synthetic",

@@ -39,6 +39,7 @@ Findings and their severities (low / medium / high)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -221,11 +222,33 @@ def missing_values(enc: Encoded, options: Options, progress: Progress) -> Metric
     return _result("missing_values", *missing_values_table(enc))
 
 
+@dataclass(frozen=True)
+class CoverageInfo:
+    """What the ``coverage`` metric reports besides its score: the ``extra`` of its result.
+
+    Attributes
+    ----------
+    summary:
+        The summary statistics side by side (:func:`summary_statistics`), for the Columns page
+        and the JSON report; empty when not computed.
+    """
+
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def info(result: MetricResult | None) -> CoverageInfo:
+    """The :class:`CoverageInfo` of a coverage result; an empty one when there is none (the
+    metric was skipped, or the suite caught it failing)."""
+    if result is not None and isinstance(result.extra, CoverageInfo):
+        return result.extra
+    return CoverageInfo()
+
+
 def coverage(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
-    """The ``coverage`` metric; ``extra["summary"]`` holds the summary statistics side by side
-    (:func:`summary_statistics`) for the Columns page and the JSON report."""
+    """The ``coverage`` metric; ``extra`` is a :class:`CoverageInfo` holding the summary
+    statistics side by side (read it with :func:`info`)."""
     res = _result("coverage", *coverage_table(enc))
-    res.extra["summary"] = summary_statistics(enc)
+    res.extra = CoverageInfo(summary=summary_statistics(enc))
     return res
 
 
@@ -235,8 +258,10 @@ def validity(enc: Encoded, options: Options, progress: Progress) -> MetricResult
 
 
 __all__ = [
+    "CoverageInfo",
     "coverage",
     "coverage_table",
+    "info",
     "missing_count",
     "missing_values",
     "missing_values_table",

@@ -21,7 +21,7 @@ i.e. the columns that give the synthetic data away.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,53 @@ IMPORTANCE_ROWS = 2000  # rows per fold used for permutation importances
 VALUE_COLUMNS = 3  # most important columns whose values are shown next to each listed row
 AUC_LOW, AUC_MEDIUM, AUC_HIGH = 0.6, 0.75, 0.9
 FINDING_ROWS = 20  # rows quoted in the finding (those with probability >= 0.9)
+
+
+@dataclass(frozen=True)
+class DetectionInfo:
+    """What :func:`detect` measured besides its score: the ``extra`` of its result.
+
+    Attributes
+    ----------
+    n_per_side:
+        Rows sampled per side (None when there was no usable column).
+    capped:
+        Whether the sample is smaller than the larger side.
+    n_real, n_synthetic:
+        Rows in the real and synthetic files (None when not measured).
+    columns:
+        The columns the classifier used (the usable ones that vary).
+    auc:
+        Out-of-fold ROC AUC, as ``raw`` (None when not measured).
+    fold_auc:
+        The ROC AUC of each fold.
+    importances:
+        Column -> mean AUC drop when the column is shuffled.
+    synthetic_proba:
+        One probability of being synthetic per synthetic row, NaN for rows not sampled; None
+        when not measured.
+    message:
+        What was measured, in a sentence ("" when not measured).
+    """
+
+    n_per_side: int | None = None
+    capped: bool = False
+    n_real: int | None = None
+    n_synthetic: int | None = None
+    columns: list[str] = field(default_factory=list)
+    auc: float | None = None
+    fold_auc: list[float] = field(default_factory=list)
+    importances: dict[str, float] = field(default_factory=dict)
+    synthetic_proba: np.ndarray | None = None
+    message: str = ""
+
+
+def info(result: MetricResult | None) -> DetectionInfo:
+    """The :class:`DetectionInfo` of a detection result; an empty one when there is none (the
+    metric was skipped, or the suite caught it failing)."""
+    if result is not None and isinstance(result.extra, DetectionInfo):
+        return result.extra
+    return DetectionInfo()
 
 
 def detection_score(auc: float) -> float:
@@ -93,8 +140,14 @@ def _sample(enc: Encoded, options: Options) -> _Sample:
     return _Sample(pick(enc.real.n_rows), pick(enc.synthetic.n_rows))
 
 
-def _failed(message: str, **extra: object) -> MetricResult:
-    return MetricResult(NAME, FAMILY, score=float("nan"), error=message, extra=dict(extra))
+def _failed(message: str, n_per_side: int | None = None) -> MetricResult:
+    return MetricResult(
+        NAME,
+        FAMILY,
+        score=float("nan"),
+        error=message,
+        extra=DetectionInfo(n_per_side=n_per_side),
+    )
 
 
 def _cross_validate(
@@ -148,10 +201,9 @@ def detect(
     MetricResult
         ``raw`` = out-of-fold ROC AUC, ``score = 1 - max(0, (AUC - 0.5) * 2)``. ``details`` lists
         the :data:`TOP_ROWS` sampled synthetic rows with the highest probability of being
-        synthetic (``row`` = 0-based position in the synthetic file). ``extra`` has ``auc``,
-        ``n_per_side``, ``fold_auc``, ``importances`` (column -> mean AUC drop when shuffled),
-        ``synthetic_proba`` (one probability per synthetic row, NaN for rows not sampled) and
-        ``message``. Too few rows or no usable column give a NaN score and an ``error``.
+        synthetic (``row`` = 0-based position in the synthetic file). ``extra`` is a
+        :class:`DetectionInfo` (read it with :func:`info`). Too few rows or no usable column
+        give a NaN score and an ``error``.
     """
     options = options or Options()
     columns = feature_columns(enc)
@@ -167,80 +219,104 @@ def detect(
             f"classifier; the real data has {n_real} and the synthetic data {n_syn}.",
             n_per_side=min(n_real, n_syn),
         )
+    prep = _prepare(enc, options, columns)
+    if not prep.keep.any():
+        return _indistinguishable(enc, prep)
+    return _classified(enc, prep, options.seed, progress)
+
+
+@dataclass
+class _Prepared:
+    """The sampled rows as features, ready for the classifier."""
+
+    sample: _Sample
+    space: FeatureSpace
+    X: np.ndarray  # the sampled real rows, then the synthetic ones; every usable column
+    keep: np.ndarray  # which columns vary
+    base: DetectionInfo  # the sizes and the columns used
+    words: str  # the sample, in words
+
+    @property
+    def used(self) -> list[str]:
+        return self.base.columns
+
+
+def _prepare(enc: Encoded, options: Options, columns: list[str]) -> _Prepared:
+    n_real, n_syn = enc.real.n_rows, enc.synthetic.n_rows
     sample = _sample(enc, options)
     n = sample.n
-    capped = n < max(n_real, n_syn)
     space = FeatureSpace.build(enc, columns)
     Xr = space.matrix(enc.real, sample.real_rows)
     Xs = space.matrix(enc.synthetic, sample.synthetic_rows)
     keep = space.varying(Xr, Xs)
-    proba_full = np.full(n_syn, np.nan)
-    base_extra = {
-        "n_per_side": n,
-        "capped": capped,
-        "n_real": n_real,
-        "n_synthetic": n_syn,
-        "columns": [c for c, k in zip(columns, keep, strict=True) if k],
-    }
-    sample_words = _sample_words(n, n_real, n_syn, options.max_model_rows)
+    base = DetectionInfo(
+        n_per_side=n,
+        capped=n < max(n_real, n_syn),
+        n_real=n_real,
+        n_synthetic=n_syn,
+        columns=[c for c, k in zip(columns, keep, strict=True) if k],
+    )
+    words = _sample_words(n, n_real, n_syn, options.max_model_rows)
+    return _Prepared(sample, space, np.vstack([Xr, Xs]), keep, base, words)
 
-    if not keep.any():
-        # Every usable column holds one and the same value on both sides: nothing to tell apart.
-        proba_full[sample.synthetic_rows] = 0.5
-        return MetricResult(
-            NAME,
-            FAMILY,
-            score=1.0,
-            raw=0.5,
-            details=_rows_table(np.array([], dtype=int), np.array([]), space, enc, []),
-            extra={
-                **base_extra,
-                "auc": 0.5,
-                "fold_auc": [],
-                "importances": {},
-                "synthetic_proba": proba_full,
-                "message": f"No column varies across the {sample_words}; real and synthetic "
-                "rows cannot be told apart (AUC 0.5).",
-            },
-        )
 
-    X = np.vstack([Xr, Xs])[:, keep]
-    used = [c for c, k in zip(columns, keep, strict=True) if k]
-    cat_mask = space.categorical[keep]
+def _indistinguishable(enc: Encoded, prep: _Prepared) -> MetricResult:
+    """Every usable column holds one and the same value on both sides: nothing to tell apart."""
+    proba_full = np.full(enc.synthetic.n_rows, np.nan)
+    proba_full[prep.sample.synthetic_rows] = 0.5
+    message = (
+        f"No column varies across the {prep.words}; real and synthetic "
+        "rows cannot be told apart (AUC 0.5)."
+    )
+    return MetricResult(
+        NAME,
+        FAMILY,
+        score=1.0,
+        raw=0.5,
+        details=_rows_table(np.array([], dtype=int), np.array([]), prep.space, enc, []),
+        extra=replace(prep.base, auc=0.5, synthetic_proba=proba_full, message=message),
+    )
+
+
+def _classified(enc: Encoded, prep: _Prepared, seed: int, progress: Progress) -> MetricResult:
+    """Cross-validate the classifier on the varying columns and score its out-of-fold AUC."""
+    n, used, sample = prep.sample.n, prep.used, prep.sample
+    X = prep.X[:, prep.keep]
+    cat_mask = prep.space.categorical[prep.keep]
     y = np.r_[np.zeros(n, dtype=np.int8), np.ones(n, dtype=np.int8)]
     with threadpool_limits(limits=model_threads(2 * n), user_api="openmp"):
-        oof, drops, fold_auc = _cross_validate(X, y, cat_mask, options.seed, progress, sample_words)
+        oof, drops, fold_auc = _cross_validate(X, y, cat_mask, seed, progress, prep.words)
     progress(1.0, "Detection: done")
 
     auc = float(auc_score(y, oof))
     score = detection_score(auc)
     importances = {c: float(d / N_FOLDS) for c, d in zip(used, drops, strict=True)}
     proba_syn = oof[n:]
+    proba_full = np.full(enc.synthetic.n_rows, np.nan)
     proba_full[sample.synthetic_rows] = proba_syn
     order = np.lexsort((sample.synthetic_rows, -proba_syn))[:TOP_ROWS]
     top_cols = sorted(used, key=lambda c: -importances[c])[:VALUE_COLUMNS]
-    details = _rows_table(sample.synthetic_rows[order], proba_syn[order], space, enc, top_cols)
+    details = _rows_table(sample.synthetic_rows[order], proba_syn[order], prep.space, enc, top_cols)
     message = (
         f"A gradient-boosted classifier separates real from synthetic rows with ROC AUC "
         f"{auc:.3f} (0.5 = indistinguishable, 1 = every row told apart), "
-        f"{N_FOLDS}-fold cross-validated on {sample_words}."
+        f"{N_FOLDS}-fold cross-validated on {prep.words}."
     )
-    findings = _findings(auc, score, importances, details)
     return MetricResult(
         NAME,
         FAMILY,
         score=score,
         raw=auc,
         details=details,
-        findings=findings,
-        extra={
-            **base_extra,
-            "auc": auc,
-            "fold_auc": fold_auc,
-            "importances": importances,
-            "synthetic_proba": proba_full,
-            "message": message,
-        },
+        findings=_findings(auc, score, importances, details),
+        extra=replace(
+            prep.base,
+            auc=auc,
+            fold_auc=fold_auc,
+            importances=importances,
+            synthetic_proba=proba_full,
+            message=message,
+        ),
     )
 
 

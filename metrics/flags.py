@@ -30,12 +30,15 @@ them and assembles the result.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from metrics import detection as detection_mod
 from metrics import privacy as privacy_mod
 from metrics.encode import Encoded
 from metrics.flags_anomalous import ANOMALY_SHARE, flag_anomalous
@@ -59,6 +62,50 @@ FAMILY = "rows"  # row evidence for the review, not a scored family
 PROBA_LEVEL = 0.9
 MAX_REASONS = 3
 FINDING_ROWS = 50
+
+
+@dataclass(frozen=True)
+class FlagsInfo:
+    """What :func:`flag_rows` found besides its score and table: the ``extra`` of its result.
+
+    Attributes
+    ----------
+    n_flagged, flagged_share:
+        Flagged synthetic rows, and their share of all synthetic rows (NaN when not run).
+    count_by_kind, share_by_kind:
+        Reason (:data:`KINDS`) -> rows flagged for it, and their share of the synthetic rows.
+    range_tolerance, anomaly_share, proba_level:
+        The tolerances this run used (:data:`RANGE_TOLERANCE`, :data:`ANOMALY_SHARE`,
+        :data:`PROBA_LEVEL`).
+    anomaly_threshold:
+        The isolation-forest level rows were flagged above; None when anomalies were not checked.
+    near_copy_threshold:
+        The distance near copies were flagged below; NaN without it (no holdout, not checked).
+    notes:
+        What was not checked, or checked on a sample, in sentences.
+    message:
+        The counts by reason and the notes, in a paragraph ("" when not run).
+    """
+
+    n_flagged: int = 0
+    flagged_share: float = math.nan
+    count_by_kind: dict[str, int] = field(default_factory=dict)
+    share_by_kind: dict[str, float] = field(default_factory=dict)
+    range_tolerance: float = RANGE_TOLERANCE
+    anomaly_share: float = ANOMALY_SHARE
+    proba_level: float = PROBA_LEVEL
+    anomaly_threshold: float | None = None
+    near_copy_threshold: float = math.nan
+    notes: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+def info(result: MetricResult | None) -> FlagsInfo:
+    """The :class:`FlagsInfo` of a row-flags result; an empty one when there is none (the
+    metric was skipped, failed, or the suite caught it failing)."""
+    if result is not None and isinstance(result.extra, FlagsInfo):
+        return result.extra
+    return FlagsInfo()
 
 
 def _obvious(proba: Any, n: int, ev: Events, notes: list[str]) -> None:
@@ -124,8 +171,8 @@ def flag_rows(
         ``seed`` fixes the isolation forests (and the privacy search when it runs here).
     detection_proba:
         Per synthetic row, the detection metric's out-of-fold probability of being synthetic
-        (``extra["synthetic_proba"]`` of the ``detection`` result; NaN where not scored). When
-        None the ``obviously_synthetic`` reason is skipped.
+        (``DetectionInfo.synthetic_proba`` of the ``detection`` result; NaN where not scored).
+        When None the ``obviously_synthetic`` reason is skipped.
     privacy:
         The ``privacy`` result, so the suite does not search nearest records twice; computed
         here when None.
@@ -137,25 +184,24 @@ def flag_rows(
     MetricResult
         ``details``: one row per flagged synthetic row, worst first: ``row`` (0-based position in
         the synthetic file), ``kinds``, ``score``, ``reason``, ``closest_real`` (-1 if unknown).
-        ``score`` = 1 - flagged share, ``raw`` = flagged share. ``extra``: ``n_flagged``,
-        ``flagged_share``, ``count_by_kind``, ``share_by_kind``, the thresholds used, ``notes``
-        and ``message``.
+        ``score`` = 1 - flagged share, ``raw`` = flagged share. ``extra``: a :class:`FlagsInfo`
+        (counts and shares by reason, the thresholds used, notes; read it with :func:`info`).
     """
     options = options or Options()
     n = enc.synthetic.n_rows
     if n == 0:
         error = "The synthetic data has no rows."
-        return MetricResult(NAME, FAMILY, score=float("nan"), error=error)
+        return MetricResult(NAME, FAMILY, score=float("nan"), error=error, extra=FlagsInfo())
     ev, notes = Events(), list[str]()
-    privacy, limits = _check(enc, options, detection_proba, privacy, progress, ev, notes)
+    privacy, thresholds = _check(enc, options, detection_proba, privacy, progress, ev, notes)
     details = _table(ev)
-    closest = np.asarray(privacy.extra.get("closest_real", []))
+    closest = np.asarray(privacy_mod.info(privacy).closest_real)
     rows = details["row"].to_numpy(dtype=np.int64)
     details["closest_real"] = closest[rows] if len(closest) == n else -1
     counts = {k: int(sum(k in ks for ks in details["kinds"])) for k in KINDS}
     share = len(details) / n
     progress(1.0, "Row flags: done")
-    extra = _extra(details, counts, n, limits, notes)
+    extra = _info(details, counts, n, thresholds, notes)
     findings = _findings(details, counts, n, ev)
     return MetricResult(NAME, FAMILY, 1.0 - share, share, details, findings, extra)
 
@@ -168,37 +214,33 @@ def _check(
     progress: Progress,
     ev: Events,
     notes: list[str],
-) -> tuple[MetricResult, dict[str, float]]:
-    """Run every check into ``ev`` and ``notes``; the privacy result used and the limits."""
+) -> tuple[MetricResult, tuple[float | None, float | None]]:
+    """Run every check into ``ev`` and ``notes``; the privacy result used and the anomaly and
+    near-copy thresholds (None for a check that did not run)."""
     flag_invalid(enc, ev)
     progress(0.05, "Row flags: checking values")
-    limits = {
-        "range_tolerance": RANGE_TOLERANCE,
-        "anomaly_share": ANOMALY_SHARE,
-        "proba_level": PROBA_LEVEL,
-        **flag_anomalous(enc, options.seed, ev, notes),
-    }
+    anomaly = flag_anomalous(enc, options.seed, ev, notes)
     progress(0.2, "Row flags: anomalies scored")
     if privacy is None:
         privacy = privacy_mod.compute_privacy(
             enc, options, lambda fraction, message: progress(0.2 + 0.75 * fraction, message)
         )
-    limits.update(flag_copies(privacy, ev, notes))
+    near = flag_copies(privacy, ev, notes)
     if detection_proba is None:
         notes.append("Obviously synthetic rows not checked: no detection probabilities given.")
     else:
         _obvious(detection_proba, enc.synthetic.n_rows, ev, notes)
-    return privacy, limits
+    return privacy, (anomaly, near)
 
 
-def _extra(
+def _info(
     details: pd.DataFrame,
     counts: dict[str, int],
     n: int,
-    limits: dict[str, float],
+    thresholds: tuple[float | None, float | None],
     notes: list[str],
-) -> dict[str, Any]:
-    """The result's ``extra``: counts and shares by kind, the limits, the notes and a message."""
+) -> FlagsInfo:
+    """The result's ``extra``: counts and shares by kind, the thresholds, the notes, a message."""
     share = len(details) / n
     message = (
         f"{len(details):,} of {n:,} synthetic rows ({share:.1%}) are flagged: "
@@ -206,15 +248,17 @@ def _extra(
         + ". "
         + " ".join(notes)
     )
-    return {
-        "n_flagged": len(details),
-        "flagged_share": share,
-        "count_by_kind": counts,
-        "share_by_kind": {k: c / n for k, c in counts.items()},
-        **limits,
-        "notes": notes,
-        "message": message.strip(),
-    }
+    anomaly, near = thresholds
+    return FlagsInfo(
+        n_flagged=len(details),
+        flagged_share=share,
+        count_by_kind=counts,
+        share_by_kind={k: c / n for k, c in counts.items()},
+        anomaly_threshold=anomaly,
+        near_copy_threshold=math.nan if near is None else near,
+        notes=notes,
+        message=message.strip(),
+    )
 
 
 _SEVERITY = {  # kind -> (share above which "high", share above which "medium")
@@ -259,8 +303,7 @@ def row_flags(
     suite computed first (a skipped one is absent: without detection no row is flagged as
     obviously synthetic; without privacy it is computed here)."""
     needs = needs or {}
-    detection = needs.get("detection")
-    proba = detection.extra.get("synthetic_proba") if detection is not None else None
+    proba = detection_mod.info(needs.get("detection")).synthetic_proba
     return flag_rows(enc, options, detection_proba=proba, privacy=needs.get("privacy"),
                      progress=progress)  # fmt: skip
 
@@ -278,11 +321,13 @@ def flags_json(result: MetricResult) -> list[dict[str, Any]]:
 __all__ = [
     "ANOMALY_SHARE",
     "FLAG_KINDS",
+    "FlagsInfo",
     "KINDS",
     "NATURAL_COPY_LIMIT",
     "PROBA_LEVEL",
     "RANGE_TOLERANCE",
     "flag_rows",
     "flags_json",
+    "info",
     "row_flags",
 ]

@@ -37,15 +37,16 @@ def _anomaly_matrix(enc: Encoded, space: DistanceSpace, side: Side) -> np.ndarra
     return np.column_stack(cols)
 
 
-def flag_anomalous(enc: Encoded, seed: int, ev: Events, notes: list[str]) -> dict[str, float]:
-    """Flag the synthetic rows the forests score above the real rows' level; the level used."""
+def flag_anomalous(enc: Encoded, seed: int, ev: Events, notes: list[str]) -> float | None:
+    """Flag the synthetic rows the forests score above the real rows' level; the level used
+    (None when anomalies were not checked)."""
     n_real = enc.real.n_rows
     if n_real < MIN_ANOMALY_ROWS or not enc.analysed:
         notes.append(
             f"Anomalies not checked: they need at least {MIN_ANOMALY_ROWS} real rows "
             "and one analysed column."
         )
-        return {}
+        return None
     space = DistanceSpace.fit(enc)
     Xr, Xs = _anomaly_matrix(enc, space, enc.real), _anomaly_matrix(enc, space, enc.synthetic)
     fit_rows = np.random.default_rng(seed).permutation(n_real)[:MAX_ANOMALY_FIT_ROWS]
@@ -78,7 +79,7 @@ def flag_anomalous(enc: Encoded, seed: int, ev: Events, notes: list[str]) -> dic
         )
 
     ev.add(ANOMALOUS, "", rows, scores, text)
-    return {"anomaly_threshold": thr}
+    return thr
 
 
 def _rarest(enc: Encoded, rows: np.ndarray) -> list[str]:

@@ -14,15 +14,16 @@ from metrics.results import MetricResult
 NATURAL_COPY_LIMIT = 0.05
 
 
-def flag_copies(privacy: MetricResult, ev: Events, notes: list[str]) -> dict[str, float]:
-    """Flag exact and near copies of real rows; the near-copy threshold used."""
-    ex = privacy.extra
-    if privacy.error or "exact_copy_of" not in ex:
+def flag_copies(privacy: MetricResult, ev: Events, notes: list[str]) -> float | None:
+    """Flag exact and near copies of real rows; the near-copy threshold used (NaN without a
+    holdout, None when copies were not checked)."""
+    ex = privacy_mod.info(privacy)
+    if privacy.error or len(ex.exact_copy_of) == 0:  # failed, or no privacy result
         notes.append(f"Copies not checked: {privacy.error or 'no privacy result'}")
-        return {}
-    copy_of = np.asarray(ex["exact_copy_of"])
-    natural = float(ex.get("holdout_copy_rate", 0.0))
-    m = len(ex.get("columns", []))
+        return None
+    copy_of = np.asarray(ex.exact_copy_of)
+    natural = float(ex.holdout_copy_rate)
+    m = len(ex.columns)
     if natural <= NATURAL_COPY_LIMIT:
         words = f"on all {m} analysed columns"
         rows = np.flatnonzero(copy_of >= 0)
@@ -38,8 +39,8 @@ def flag_copies(privacy: MetricResult, ev: Events, notes: list[str]) -> dict[str
             f"Exact copies not flagged row by row: {natural:.0%} of holdout rows equal a "
             "real row too, so equal rows are common in this data."
         )
-    thr = float(ex.get("near_copy_threshold", np.nan))
-    d, closest = np.asarray(ex["dcr_synthetic"]), np.asarray(ex["closest_real"])
+    thr = float(ex.near_copy_threshold)
+    d, closest = np.asarray(ex.dcr_synthetic), np.asarray(ex.closest_real)
     if np.isfinite(thr) and thr > 0:
         with np.errstate(invalid="ignore"):
             rows = np.flatnonzero((d < thr) & (copy_of < 0))
@@ -58,4 +59,4 @@ def flag_copies(privacy: MetricResult, ev: Events, notes: list[str]) -> dict[str
                 f"Near copies are checked on a seeded sample of {searched:,} of {len(d):,} "
                 "synthetic rows (the distance search is capped); exact copies on every row."
             )
-    return {"near_copy_threshold": thr}
+    return thr

@@ -47,6 +47,8 @@ Each pair is measured in :mod:`metrics.pairs_measure`; this module weighs, score
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -79,6 +81,36 @@ _COLUMNS = [
     "noise",
     "error",
 ]
+
+
+@dataclass(frozen=True)
+class PairsInfo:
+    """What :func:`pair_trends` reports besides its score: the ``extra`` of its result.
+
+    Attributes
+    ----------
+    mode:
+        ``"synthlens"`` or ``"sdmetrics_compatible"`` (how the pairs were weighed).
+    correlation:
+        ``"pearson"`` or ``"spearman"``, the correlation of two numbers.
+    pairs_counted:
+        Pairs with a weight above 0 in the score.
+    sample_note:
+        What the user should know when only a sample of the columns is paired ("" otherwise).
+    """
+
+    mode: Literal["synthlens", "sdmetrics_compatible"] = "synthlens"
+    correlation: str = "pearson"
+    pairs_counted: int = 0
+    sample_note: str = ""
+
+
+def info(result: MetricResult | None) -> PairsInfo:
+    """The :class:`PairsInfo` of a pair-trends result; the defaults when there is none (the
+    metric was skipped, or the suite caught it failing)."""
+    if result is not None and isinstance(result.extra, PairsInfo):
+        return result.extra
+    return PairsInfo()
 
 
 def pair_columns(enc: Encoded, seed: int) -> list[str]:
@@ -259,10 +291,10 @@ def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricRes
         details=table,
         findings=pair_findings(table) if not table.empty else [],
         error=error,
-        extra={
-            "mode": "sdmetrics_compatible" if options.sdmetrics_compatible else "synthlens",
-            "correlation": options.correlation,
-            "pairs_counted": int((table["weight"] > 0).sum()) if not table.empty else 0,
-            "sample_note": pair_sample_note(len(enc.analysed)),
-        },
+        extra=PairsInfo(
+            mode="sdmetrics_compatible" if options.sdmetrics_compatible else "synthlens",
+            correlation=options.correlation,
+            pairs_counted=int((table["weight"] > 0).sum()) if not table.empty else 0,
+            sample_note=pair_sample_note(len(enc.analysed)),
+        ),
     )

@@ -99,7 +99,7 @@ class MetricResult:
     raw: float | None = None
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
     findings: list[Finding] = field(default_factory=list)
-    extra: Any = field(default_factory=dict)
+    extra: Any = None
     error: str | None = None
     interval: tuple[float, float] | None = None
     floor: float | None = None

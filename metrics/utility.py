@@ -12,33 +12,33 @@ Score
 ``score = mean over models of clip(TSTR primary / TRTR primary, 0, 1)`` where the primary metric
 is macro F1 for classification and R2 clipped at 0 for regression; a model whose TRTR primary is
 0 (the real data cannot predict the target either) is left out of the mean. The formula is in
-``extra["formula"]``. The holdout is the uploaded one, or a stratified quarter of the real rows
-split off with the run's seed (the result says which).
+``info(result).formula`` (the result's ``extra`` is a :class:`UtilityInfo`). The holdout is the
+uploaded one, or a stratified quarter of the real rows split off with the run's seed (the
+result says which).
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
 from metrics.encode import Encoded
-from metrics.features import FeatureSpace, feature_columns, model_threads, permutation_drops
+from metrics.features import FeatureSpace, feature_columns, model_threads
 from metrics.options import Options
 from metrics.results import Finding, MetricResult, Progress, no_progress
 from metrics.utility_models import (
     MODELS,
     PRIMARY,
     SETTINGS,
-    SMALL_ROWS,
     Fitted,
     Task,
-    fit_model,
+    fit_all,
+    importances,
     metrics_of,
-    primary_score,
     primary_value,
 )
 from metrics.utility_target import (
@@ -63,14 +63,80 @@ from metrics.utility_target import (
     task_of,
 )
 
-__all__ = ["default_target", "evaluate", "task_of", "utility", "utility_json"]
+__all__ = [
+    "UtilityInfo",
+    "default_target",
+    "evaluate",
+    "info",
+    "task_of",
+    "utility",
+    "utility_json",
+]
 
 FAMILY = "utility"
-IMPORTANCE_ROWS = 2000
 FORMULA = (
     "score = mean over models of clip(TSTR {metric} / TRTR {metric}, 0, 1), "
     "TSTR = trained on synthetic, TRTR = trained on real, both tested on real holdout rows"
 )
+
+
+@dataclass(frozen=True)
+class UtilityInfo:
+    """What :func:`evaluate` measured besides its score: the ``extra`` of its result.
+
+    A failed run (a :class:`UtilityProblem`) sets only ``target`` and ``formula``; ``task`` is
+    None exactly when no model was scored.
+
+    Attributes
+    ----------
+    target:
+        The column predicted (None when none was chosen).
+    task:
+        ``"classification"`` or ``"regression"``; None when not measured.
+    primary_metric:
+        The metric the score is built on (``"f1_macro"`` or ``"r2"``); None when not measured.
+    formula:
+        The score's formula in words.
+    holdout:
+        Where the real test rows come from, in words.
+    n_rows:
+        ``train_real``, ``synthetic``, ``test`` row counts and the ``cap`` on each.
+    classes:
+        The target's classes (classification), in label order.
+    models:
+        Model -> training set (``trtr``/``tstr``/``augmented``) -> metrics, plus ``score`` =
+        the model's TSTR / TRTR ratio.
+    per_class_recall:
+        Model -> training set -> class -> recall (classification only).
+    importances:
+        Model -> ``trtr``/``tstr`` -> feature -> permutation drop, and ``spearman`` = their
+        rank agreement.
+    augmentation:
+        Model -> ``real``, ``real+synthetic`` primary metric and their ``gain``.
+    message:
+        What was measured, in a sentence ("" when not measured).
+    """
+
+    target: str | None = None
+    task: Task | None = None
+    primary_metric: str | None = None
+    formula: str | None = None
+    holdout: str | None = None
+    n_rows: dict[str, int] = field(default_factory=dict)
+    classes: list[str] = field(default_factory=list)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    per_class_recall: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    importances: dict[str, dict[str, Any]] = field(default_factory=dict)
+    augmentation: dict[str, dict[str, float]] = field(default_factory=dict)
+    message: str = ""
+
+
+def info(result: MetricResult | None) -> UtilityInfo:
+    """The :class:`UtilityInfo` of a utility result; an empty one when there is none (the
+    metric was skipped, or the suite caught it failing)."""
+    if result is not None and isinstance(result.extra, UtilityInfo):
+        return result.extra
+    return UtilityInfo()
 
 
 def evaluate(
@@ -92,10 +158,10 @@ def evaluate(
     -------
     MetricResult
         ``score`` per the module docstring, ``raw`` = the mean TSTR primary metric, ``details``
-        one row per model and training set, ``extra`` with ``target``, ``task``, ``formula``,
-        ``models``, ``per_class_recall``, ``importances``, ``augmentation`` and ``message``.
-        Problems a user can cause (no target, constant target, too few rows, a single class in
-        the synthetic data) give a NaN score and an ``error``, never an exception.
+        one row per model and training set, ``extra`` a :class:`UtilityInfo` (read it with
+        :func:`info`). Problems a user can cause (no target, constant target, too few rows, a
+        single class in the synthetic data) give a NaN score and an ``error``, never an
+        exception.
     """
     options = options or Options()
     try:
@@ -107,7 +173,7 @@ def evaluate(
             score=float("nan"),
             error=str(problem),
             findings=problem.findings,
-            extra={"target": options.target, "formula": FORMULA},
+            extra=UtilityInfo(target=options.target, formula=FORMULA),
         )
 
 
@@ -158,62 +224,27 @@ def _evaluate(enc: Encoded, options: Options, progress: Progress) -> MetricResul
     # One thread limit for fitting and predicting: on small data OpenMP start-up per tree costs
     # more than it saves.
     with threadpool_limits(limits=model_threads(len(train) + len(syn)), user_api="openmp"):
-        runs = _fit_all(task, X, y, cat_mask, options.seed, len(classes), progress)
+        runs = fit_all(task, X, y, cat_mask, options.seed, len(classes), progress)
         progress(1.0, "Utility: scoring on the real holdout")
         return _assemble(
             target, task, source, classes, runs, X["test"], y, used, rng, findings, sizes
         )
 
 
-def _fit_all(
+def _per_model(
     task: Task,
-    X: dict[str, np.ndarray],
-    y: dict[str, np.ndarray],
-    cat_mask: np.ndarray,
-    seed: int,
-    n_classes: int,
-    progress: Progress,
-) -> dict[str, dict[str, Fitted]]:
-    """Every model on every training set: TRTR (real), TSTR (synthetic), augmented (both)."""
-    runs: dict[str, dict[str, Fitted]] = {m: {} for m in MODELS}
-    small = max(len(y["real"]), len(y["synthetic"])) < SMALL_ROWS
-    train_sets = {"trtr": ("real",), "tstr": ("synthetic",), "augmented": ("real", "synthetic")}
-    total = len(MODELS) * len(SETTINGS)
-    for i, (model, setting) in enumerate((m, s) for m in MODELS for s in SETTINGS):
-        parts = train_sets[setting]
-        progress(i / total, f"Utility: training the {model} model ({setting.upper()})")
-        runs[model][setting] = fit_model(
-            model,
-            task,
-            np.vstack([X[p] for p in parts]),
-            np.concatenate([y[p] for p in parts]),
-            cat_mask,
-            seed,
-            n_classes,
-            small,
-        )
-    return runs
-
-
-def _assemble(
-    target: str,
-    task: Task,
-    source: str,
     classes: list[str],
     runs: dict[str, dict[str, Fitted]],
     X_test: np.ndarray,
-    y: dict[str, np.ndarray],
+    y_test: np.ndarray,
     used: list[str],
     rng: np.random.Generator,
-    findings: list[Finding],
-    sizes: dict[str, int],
-) -> MetricResult:
-    y_test = y["test"]
-    metric = PRIMARY[task]
+) -> tuple[list[dict[str, Any]], UtilityInfo]:
+    """The details rows, and each model's metrics, recall and importances on the holdout."""
     rows: list[dict[str, Any]] = []
     models: dict[str, dict[str, Any]] = {}
     recall: dict[str, dict[str, dict[str, float]]] = {}
-    importances: dict[str, dict[str, Any]] = {}
+    imps: dict[str, dict[str, Any]] = {}
     for model in MODELS:
         per: dict[str, dict[str, Any]] = {}
         for setting in SETTINGS:
@@ -230,12 +261,22 @@ def _assemble(
             recall[model] = {
                 s: {classes[c]: float(r) for c, r in m["recall"].items()} for s, m in per.items()
             }
-        importances[model] = _importances(task, runs[model], X_test, y_test, used, rng)
-    ratios = [models[m]["score"] for m in MODELS if np.isfinite(models[m]["score"])]
-    score = float(np.mean(ratios)) if ratios else float("nan")
-    tstr = [primary_value(task, models[m]["tstr"]) for m in MODELS if "tstr" in models[m]]
-    trtr = [primary_value(task, models[m]["trtr"]) for m in MODELS if "trtr" in models[m]]
-    augmentation = {
+        imps[model] = importances(task, runs[model], X_test, y_test, used, rng)
+    found = UtilityInfo(
+        task=task,
+        primary_metric=PRIMARY[task],
+        classes=classes,
+        models=models,
+        per_class_recall=recall,
+        importances=imps,
+        augmentation=_augmentation(task, models),
+    )
+    return rows, found
+
+
+def _augmentation(task: Task, models: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per model: the primary metric trained on real rows, on real + synthetic, and the gain."""
+    out = {
         m: {
             "real": primary_value(task, models[m]["trtr"]),
             "real+synthetic": primary_value(task, models[m]["augmented"]),
@@ -243,28 +284,40 @@ def _assemble(
         for m in MODELS
         if "trtr" in models[m] and "augmented" in models[m]
     }
-    for aug in augmentation.values():
+    for aug in out.values():
         aug["gain"] = aug["real+synthetic"] - aug["real"]
+    return out
+
+
+def _assemble(
+    target: str,
+    task: Task,
+    source: str,
+    classes: list[str],
+    runs: dict[str, dict[str, Fitted]],
+    X_test: np.ndarray,
+    y: dict[str, np.ndarray],
+    used: list[str],
+    rng: np.random.Generator,
+    findings: list[Finding],
+    sizes: dict[str, int],
+) -> MetricResult:
+    rows, found = _per_model(task, classes, runs, X_test, y["test"], used, rng)
+    models = found.models
+    ratios = [models[m]["score"] for m in MODELS if np.isfinite(models[m]["score"])]
+    score = float(np.mean(ratios)) if ratios else float("nan")
+    tstr = [primary_value(task, models[m]["tstr"]) for m in MODELS if "tstr" in models[m]]
+    trtr = [primary_value(task, models[m]["trtr"]) for m in MODELS if "trtr" in models[m]]
     if task == "classification":
-        findings = findings + lost_class_findings(target, classes, y, recall)
-    message = summary(
-        target,
-        task,
-        source,
-        _mean(tstr),
-        _mean(trtr),
-        score,
-        sizes,
-    )
+        findings = findings + lost_class_findings(target, classes, y, found.per_class_recall)
     findings = findings + drop_findings(target, task, score, tstr, trtr)
-    findings = findings + easy_target_findings(target, task, trtr, importances)
+    findings = findings + easy_target_findings(target, task, trtr, found.importances)
     error = (
         None
         if np.isfinite(score)
         else (
-            f"Models trained on the real data do not predict '{target}' either ({metric} "
-            f"{_mean(trtr):.2f} on the holdout), so the ratio is "
-            "undefined."
+            f"Models trained on the real data do not predict '{target}' either "
+            f"({PRIMARY[task]} {_mean(trtr):.2f} on the holdout), so the ratio is undefined."
         )
     )
     return MetricResult(
@@ -275,20 +328,14 @@ def _assemble(
         details=pd.DataFrame(rows),
         findings=findings,
         error=error,
-        extra={
-            "target": target,
-            "task": task,
-            "primary_metric": metric,
-            "formula": FORMULA.format(metric=metric_words(task)),
-            "holdout": source,
-            "n_rows": sizes,
-            "classes": classes,
-            "models": models,
-            "per_class_recall": recall,
-            "importances": importances,
-            "augmentation": augmentation,
-            "message": message,
-        },
+        extra=replace(
+            found,
+            target=target,
+            formula=FORMULA.format(metric=metric_words(task)),
+            holdout=source,
+            n_rows=sizes,
+            message=summary(target, task, source, _mean(tstr), _mean(trtr), score, sizes),
+        ),
     )
 
 
@@ -307,29 +354,6 @@ def _ratio(task: Task, tstr: dict[str, Any] | None, trtr: dict[str, Any] | None)
     return float(np.clip(primary_value(task, tstr) / base, 0.0, 1.0))
 
 
-def _importances(
-    task: Task,
-    fits: dict[str, Fitted],
-    X: np.ndarray,
-    y: np.ndarray,
-    used: list[str],
-    rng: np.random.Generator,
-) -> dict[str, Any]:
-    """Permutation importances on the holdout for TRTR and TSTR, and their Spearman agreement."""
-    out: dict[str, Any] = {}
-    for setting in ("trtr", "tstr"):
-        fit = fits[setting]
-        if fit.error is None:
-            drops = permutation_drops(fit.predict, X, y, primary_score(task), rng, IMPORTANCE_ROWS)
-            out[setting] = dict(zip(used, drops.tolist(), strict=True))
-    out["spearman"] = float("nan")
-    if "trtr" in out and "tstr" in out and len(used) >= 2:
-        a, b = np.array(list(out["trtr"].values())), np.array(list(out["tstr"].values()))
-        if np.ptp(a) > 0 and np.ptp(b) > 0:
-            out["spearman"] = float(spearmanr(a, b).statistic)
-    return out
-
-
 def utility_json(result: MetricResult) -> dict[str, Any]:
     """The ``utility`` section of the JSON report.
 
@@ -337,21 +361,22 @@ def utility_json(result: MetricResult) -> dict[str, Any]:
     trtr: {...}, augmented: {...}, score, error}``: each of ``tstr``/``trtr``/``augmented``
     has the metrics averaged over the models, ``score`` = the mean primary metric (macro F1 or
     max(R2, 0)) and ``models`` = the same per model; the top ``score`` is the utility score.
+    When no model was scored, ``per_class_recall`` and ``augmentation`` are null.
     """
-    ex = result.extra
-    task = cast(Task, ex.get("task", "classification"))
+    found = info(result)
+    task: Task = found.task or "classification"
+    measured = found.task is not None
     out: dict[str, Any] = {
-        "target": ex.get("target"),
+        "target": found.target,
         "task": task,
-        "metric": ex.get("primary_metric"),
-        "formula": ex.get("formula"),
-        "holdout": ex.get("holdout"),
+        "metric": found.primary_metric,
+        "formula": found.formula,
+        "holdout": found.holdout,
         "score": result.score,
         "error": result.error,
     }
-    models = ex.get("models", {})
     for setting in SETTINGS:
-        per = {m: v[setting] for m, v in models.items() if setting in v}
+        per = {m: v[setting] for m, v in found.models.items() if setting in v}
         keys = sorted({k for v in per.values() for k in v})
         block: dict[str, Any] = {k: _mean([v.get(k, np.nan) for v in per.values()]) for k in keys}
         block["score"] = (
@@ -360,11 +385,9 @@ def utility_json(result: MetricResult) -> dict[str, Any]:
         block["models"] = per
         out[setting] = block
     if task == "classification":
-        out["per_class_recall"] = ex.get("per_class_recall")
-    out["importance_agreement"] = {
-        m: v.get("spearman") for m, v in ex.get("importances", {}).items()
-    }
-    out["augmentation"] = ex.get("augmentation")
+        out["per_class_recall"] = found.per_class_recall if measured else None
+    out["importance_agreement"] = {m: v.get("spearman") for m, v in found.importances.items()}
+    out["augmentation"] = found.augmentation if measured else None
     return out
 
 

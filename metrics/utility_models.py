@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from scipy.stats import spearmanr
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -27,7 +28,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from metrics.features import auc_score
+from metrics.features import auc_score, permutation_drops
+from metrics.results import Progress
 
 Task = Literal["classification", "regression"]
 MODELS = ("linear", "boosting")
@@ -35,6 +37,7 @@ SETTINGS = ("trtr", "tstr", "augmented")
 SMALL_ROWS = 10_000  # below this, regularised boosting without early stopping
 LINEAR_ROWS = 20_000  # rows the linear model trains on at most
 PRIMARY = {"classification": "f1_macro", "regression": "r2"}
+IMPORTANCE_ROWS = 2000  # holdout rows the permutation importances shuffle at most
 
 
 @dataclass
@@ -209,3 +212,56 @@ def primary_score(task: Task):  # noqa: ANN201 - a scorer for permutation_drops
     if task == "classification":
         return lambda y, out: _f1_recall(y, out.argmax(axis=1), np.unique(y))[0]
     return lambda y, out: regression_metrics(y, out)["r2"]
+
+
+def fit_all(
+    task: Task,
+    X: dict[str, np.ndarray],
+    y: dict[str, np.ndarray],
+    cat_mask: np.ndarray,
+    seed: int,
+    n_classes: int,
+    progress: Progress,
+) -> dict[str, dict[str, Fitted]]:
+    """Every model on every training set: TRTR (real), TSTR (synthetic), augmented (both)."""
+    runs: dict[str, dict[str, Fitted]] = {m: {} for m in MODELS}
+    small = max(len(y["real"]), len(y["synthetic"])) < SMALL_ROWS
+    train_sets = {"trtr": ("real",), "tstr": ("synthetic",), "augmented": ("real", "synthetic")}
+    total = len(MODELS) * len(SETTINGS)
+    for i, (model, setting) in enumerate((m, s) for m in MODELS for s in SETTINGS):
+        parts = train_sets[setting]
+        progress(i / total, f"Utility: training the {model} model ({setting.upper()})")
+        runs[model][setting] = fit_model(
+            model,
+            task,
+            np.vstack([X[p] for p in parts]),
+            np.concatenate([y[p] for p in parts]),
+            cat_mask,
+            seed,
+            n_classes,
+            small,
+        )
+    return runs
+
+
+def importances(
+    task: Task,
+    fits: dict[str, Fitted],
+    X: np.ndarray,
+    y: np.ndarray,
+    used: list[str],
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Permutation importances on the holdout for TRTR and TSTR, and their Spearman agreement."""
+    out: dict[str, Any] = {}
+    for setting in ("trtr", "tstr"):
+        fit = fits[setting]
+        if fit.error is None:
+            drops = permutation_drops(fit.predict, X, y, primary_score(task), rng, IMPORTANCE_ROWS)
+            out[setting] = dict(zip(used, drops.tolist(), strict=True))
+    out["spearman"] = float("nan")
+    if "trtr" in out and "tstr" in out and len(used) >= 2:
+        a, b = np.array(list(out["trtr"].values())), np.array(list(out["tstr"].values()))
+        if np.ptp(a) > 0 and np.ptp(b) > 0:
+            out["spearman"] = float(spearmanr(a, b).statistic)
+    return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs
 
+from metrics.detection import info as detection_info
 from metrics.encode import Encoded
 from metrics.suite import FAMILY_LABELS, FAMILY_MEANINGS, Assessment
 from outputs import html_review, html_sections
@@ -49,9 +50,9 @@ def _scores(a: Assessment) -> str:
              "computed (utility needs a target column)."),
         '<div class="cards">' + "".join(cards) + "</div>",
     ]  # fmt: skip
-    det = a.result("detection")
-    if det is not None and det.extra.get("message"):
-        parts.append(para(f"Detection: {det.extra['message']}"))
+    detection_message = detection_info(a.result("detection")).message
+    if detection_message:
+        parts.append(para(f"Detection: {detection_message}"))
     errors = {n: r.error for n, r in a.results.items() if r.error}
     if errors:
         parts.append(table(["Metric", "Could not be computed because"],

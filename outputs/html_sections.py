@@ -7,16 +7,19 @@ read them. Pure: no Streamlit here.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from metrics import catalogue
+from metrics import flags as flags_mod
+from metrics import privacy as privacy_mod
 from metrics.encode import Encoded
+from metrics.pairs import info as pairs_info
 from metrics.results import MetricResult
 from metrics.suite import Assessment
+from metrics.utility import info as utility_info
 from outputs import charts, row_charts
 from outputs import result_words as words
 from outputs.escape import plotly_label
@@ -100,7 +103,7 @@ def pairs(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     names = [c for c in (enc.continuous if enc is not None else []) if
              c in set(corr["column_a"]) | set(corr["column_b"])]  # fmt: skip
     if len(names) >= 2:
-        kind = str(res.extra.get("correlation", "pearson")).capitalize()
+        kind = pairs_info(res).correlation.capitalize()
         parts.append(f"<h3>{e(kind)} correlations of the numerical and date columns</h3>")
         parts.append(para("Left: real; middle: synthetic; right: synthetic minus real (white = "
                           "the same relation).", "muted"))  # fmt: skip
@@ -119,33 +122,32 @@ def privacy(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     failed = _failed(res, "Privacy")
     if failed or res is None:
         return failed or ""
-    ex = res.extra
-    n = enc.synthetic.n_rows if enc is not None else int(ex.get("n_share_rows") or 0)
-    flags = a.result("row_flags")
-    near = (flags.extra.get("count_by_kind", {}) if flags is not None else {}).get("near_copy", 0)
+    ex = privacy_mod.info(res)
+    n = enc.synthetic.n_rows if enc is not None else int(ex.n_share_rows or 0)
+    near = flags_mod.info(a.result("row_flags")).count_by_kind.get("near_copy", 0)
     split = bool(a.inputs) and "holdout" not in a.inputs
     rows = [
         ["Privacy score", num(res.score, 2), e(words.privacy_help())],
-        ["Exact copies", f"{count(ex.get('exact_copies'))} of {count(n)}",
+        ["Exact copies", f"{count(ex.exact_copies)} of {count(n)}",
          e("Synthetic rows equal to a real row on every compared column. Holdout rows equal to a "
-           f"training row by chance: {pct(ex.get('holdout_copy_rate', 0.0))}.")],
-        ["Nearer training rows (DCR share)", pct(ex.get("dcr_share")),
+           f"training row by chance: {pct(ex.holdout_copy_rate)}.")],
+        ["Nearer training rows (DCR share)", pct(ex.dcr_share),
          e(f"Share of synthetic rows whose closest real record is a training row; expected "
-           f"without memorisation: {pct(ex.get('dcr_expected'))}.")],
+           f"without memorisation: {pct(ex.dcr_expected)}.")],
         ["Near copies", count(near),
          e("Synthetic rows (not exact copies) closer to a training record than 99% of real "
-           f"holdout rows get (distance below {num(ex.get('near_copy_threshold'))}).")],
+           f"holdout rows get (distance below {num(ex.near_copy_threshold)}).")],
     ]  # fmt: skip
     parts = [
         para(words.copy_sentence(ex, n)),
         para(words.dcr_sentence(ex, split=split)),
         table(["Measure", "Value", "What it means"], rows, (1,)),
-        para(" ".join(str(ex.get(k) or "") for k in ("holdout_note", "sample_note")), "muted"),
+        para(f"{ex.holdout_note} {ex.sample_note}", "muted"),
     ]
-    syn = np.asarray(ex.get("dcr_synthetic", []), dtype=float)
+    syn = np.asarray(ex.dcr_synthetic, dtype=float)
     if syn.size:
-        hold = np.asarray(ex.get("dcr_holdout", []), dtype=float)
-        thr = float(ex.get("near_copy_threshold", math.nan))
+        hold = np.asarray(ex.dcr_holdout, dtype=float)
+        thr = float(ex.near_copy_threshold)
         parts.append("<h3>Distance to the closest training record</h3>")
         parts.append(figs.add(row_charts.distance_histogram(syn, hold, thr)))
         parts.append(para(
@@ -162,14 +164,14 @@ def utility(a: Assessment, figs: Figures) -> str:
         return para("Utility was not measured in this run.", "muted")
     if res.error:
         return para(f"Utility was not measured: {res.error}", "muted")
-    ex, details = res.extra, res.details
-    _, sentence = words.fitness(res.score, res.findings, str(ex.get("target")))
+    found, details = utility_info(res), res.details
+    _, sentence = words.fitness(res.score, res.findings, str(found.target))
     parts = [
         para(f"Utility score {num(res.score, 2)}. {sentence}"),
         para("TRTR: a model trained on real rows, tested on real holdout rows. TSTR: the same "
              "model trained on the synthetic rows instead, tested on the same real rows. TSTR "
              "close to TRTR means the synthetic data teaches a model what the real data does. "
-             f"{ex.get('formula', '')}."),
+             f"{found.formula or ''}."),
     ]  # fmt: skip
     if not details.empty and "train" in details:
         parts.append(figs.add(row_charts.utility_bars(details)))
@@ -178,14 +180,14 @@ def utility(a: Assessment, figs: Figures) -> str:
         parts.append("<ul>" + "".join(
             f"<li><b>{e(row_charts.METRIC_LABELS[m])}</b>: {e(words.METRIC_WORDS[m])}</li>"
             for m in metrics) + "</ul>")  # fmt: skip
-    sizes = ex.get("n_rows") or {}
+    sizes = found.n_rows
     if sizes:
         parts.append(para(
-            f"Tested on {count(sizes.get('test'))} real rows from {ex.get('holdout', 'the holdout')};"
+            f"Tested on {count(sizes.get('test'))} real rows from {found.holdout or 'the holdout'};"
             f" trained on {count(sizes.get('train_real'))} real or {count(sizes.get('synthetic'))}"
             f" synthetic rows (each capped at {count(sizes.get('cap'))}).", "muted"))  # fmt: skip
-    recall = ex.get("per_class_recall") or {}
-    if ex.get("task") == "classification" and recall:
+    recall = found.per_class_recall
+    if found.task == "classification" and recall:
         parts.append("<h3>Recall per class of the target</h3>")
         parts.append(figs.add(row_charts.recall_bars(recall)))
         parts.append(para("Recall: the share of real holdout rows of a class the model "
@@ -206,12 +208,12 @@ def flagged_rows(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     failed = _failed(res, "Row flags")
     if failed or res is None:
         return failed or ""
-    ex, details = res.extra, res.details
+    ex, details = flags_mod.info(res), res.details
     n = enc.synthetic.n_rows if enc is not None else 0
-    counts: dict[str, Any] = ex.get("count_by_kind", {})
+    counts: dict[str, Any] = ex.count_by_kind
     total = f" of {count(n)}" if n else ""
-    parts = [para(f"{count(ex.get('n_flagged', 0))}{total} synthetic rows "
-                  f"({pct(ex.get('flagged_share', 0))}) deserve a look. A row can have several "
+    parts = [para(f"{count(ex.n_flagged)}{total} synthetic rows "
+                  f"({pct(ex.flagged_share)}) deserve a look. A row can have several "
                   "reasons.")]  # fmt: skip
     meanings = words.reason_meanings(ex)
     parts.append(table(
@@ -220,7 +222,7 @@ def flagged_rows(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
         (1,)))  # fmt: skip
     if n:
         parts.append(figs.add(row_charts.flag_share_bars(counts, n, words.KIND_LABELS)))
-    parts += [para(str(note), "muted") for note in ex.get("notes", [])]
+    parts += [para(str(note), "muted") for note in ex.notes]
     if details.empty:
         return "".join(parts) + para("No synthetic row is flagged.")
     shown = details.sort_values(["score", "row"], ascending=[False, True], kind="stable")

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from metrics import catalogue
+from metrics.coverage import info as coverage_info
+from metrics.detection import info as detection_info
 from metrics.flags import flags_json
 from metrics.privacy import privacy_json
 from metrics.results import Finding, MetricResult
@@ -78,9 +80,8 @@ def _columns(a: Assessment) -> list[dict[str, Any]]:
 
 def _summary(a: Assessment) -> list[dict[str, Any]]:
     """Summary statistics side by side, as the Columns page shows them."""
-    res = a.result("coverage")
-    table = res.extra.get("summary") if res is not None else None
-    if table is None or table.empty:
+    table = coverage_info(a.result("coverage")).summary
+    if table.empty:
         return []
     keep = ["column", "statistic", "real", "synthetic", "real_text", "synthetic_text"]
     return table[keep].to_dict(orient="records")
@@ -112,7 +113,7 @@ def _detection(a: Assessment) -> dict[str, Any] | None:
     return {
         "auc": res.raw,
         "score": res.score,
-        "rows_per_side": res.extra.get("n_per_side"),
+        "rows_per_side": detection_info(res).n_per_side,
         "error": res.error,
     }
 

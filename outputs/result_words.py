@@ -7,7 +7,7 @@ Pure (no Streamlit): the Outliers & privacy and Utility pages and the self-conta
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,6 +15,10 @@ from metrics.results import Finding
 from metrics.utility_target import LOW_DROP, MEDIUM_DROP
 from outputs import row_charts
 from outputs.review_items import REASON_WORDS
+
+if TYPE_CHECKING:
+    from metrics.flags import FlagsInfo
+    from metrics.privacy import PrivacyInfo
 
 # Flag reasons as labels: the review queue's words, capitalised (one vocabulary, two pages).
 KIND_LABELS = {k: v[:1].upper() + v[1:] for k, v in REASON_WORDS.items()}
@@ -32,9 +36,9 @@ def pct(x: float) -> str:
     return f"{100 * x:.1f}%" if math.isfinite(x) else "n/a"
 
 
-def copy_sentence(extra: dict[str, Any], n_rows: int) -> str:
+def copy_sentence(found: PrivacyInfo, n_rows: int) -> str:
     """The exact-copy count in words a stakeholder understands."""
-    k = int(extra.get("exact_copies", 0))
+    k = int(found.exact_copies)
     if k == 0:
         return f"None of the {n_rows:,} synthetic rows is an exact copy of a real record."
     return (
@@ -43,16 +47,16 @@ def copy_sentence(extra: dict[str, Any], n_rows: int) -> str:
     )
 
 
-def dcr_sentence(extra: dict[str, Any], split: bool = False) -> str:
+def dcr_sentence(found: PrivacyInfo, split: bool = False) -> str:
     """What the DCR share means against the share a non-memorising generator gets.
 
     ``split``: no holdout was uploaded, so part of the real rows stood in for one; a share near
     the expected one then says little (a generator trained on every real row gets it too).
     """
-    share, expected = extra.get("dcr_share", math.nan), extra.get("dcr_expected", math.nan)
+    share, expected = found.dcr_share, found.dcr_expected
     if not (math.isfinite(share) and math.isfinite(expected)):
         return "Without a holdout there is nothing to compare distances with: only copies count."
-    score = extra.get("dcr_score", math.nan)
+    score = found.dcr_score
     verdict = (
         "close to that: no sign that the generator memorised its training rows"
         if share <= expected or score >= 0.9
@@ -66,7 +70,7 @@ def dcr_sentence(extra: dict[str, Any], split: bool = False) -> str:
             "close to that; but without an uploaded holdout this clears the generator only if "
             "it never saw the stand-in rows"
         )
-    n_t, n_h = extra.get("n_training"), extra.get("n_holdout")
+    n_t, n_h = found.n_training, found.n_holdout
     sizes = f" ({n_t:,} training rows of {n_t + n_h:,} real rows)" if n_t and n_h else ""
     return (
         f"{pct(share)} of synthetic rows are closer to a training record than to any holdout "
@@ -85,12 +89,12 @@ def privacy_help() -> str:
     )
 
 
-def reason_meanings(extra: dict[str, Any]) -> dict[str, str]:
+def reason_meanings(found: FlagsInfo) -> dict[str, str]:
     """What each reason means, with the tolerance and thresholds this run used."""
     from metrics.flags import NATURAL_COPY_LIMIT
 
-    tol, share = extra.get("range_tolerance", 0.01), extra.get("anomaly_share", 0.01)
-    anomaly, near = extra.get("anomaly_threshold"), extra.get("near_copy_threshold", math.nan)
+    tol, share = found.range_tolerance, found.anomaly_share
+    anomaly, near = found.anomaly_threshold, found.near_copy_threshold
     level = f" (anomaly score above {anomaly:.2f})" if anomaly is not None else ""
     return {
         "invalid": f"a value the real data rules out: outside the real range by more than {tol:.0%}"
@@ -103,7 +107,7 @@ def reason_meanings(extra: dict[str, Any]) -> dict[str, str]:
         "near_copy": f"closer to a training record (distance below {near:.3g}) than 99% of real "
         "holdout rows get.",
         "obviously_synthetic": "a classifier trained to tell real from synthetic rows gives it "
-        f"at least a {extra.get('proba_level', 0.9):.0%} chance of being synthetic.",
+        f"at least a {found.proba_level:.0%} chance of being synthetic.",
     }
 
 

@@ -24,6 +24,7 @@ from metrics.flags_kinds import (
 )
 from metrics.results import Finding
 from metrics.suite import Assessment
+from metrics.utility import info as utility_info
 from review import ItemIn, row_key
 from review.records import jsonable
 
@@ -123,7 +124,7 @@ def identity(a: Assessment) -> RunIdentity:
 
 def _target(a: Assessment) -> str | None:
     utility = a.result("utility")
-    chosen = utility.extra.get("target") if utility is not None else None
+    chosen = utility_info(utility).target
     return chosen or a.options.target
 
 

@@ -153,7 +153,7 @@ def utility_bars(details: pd.DataFrame, settings: tuple[str, ...] = ("trtr", "ts
 def recall_bars(recall: Mapping[str, Mapping[str, Mapping[str, float]]]) -> go.Figure:
     """Per-class recall on the real holdout, real-trained against synthetic-trained, per model.
 
-    ``recall``: model -> training set -> class -> recall (``extra["per_class_recall"]``).
+    ``recall``: model -> training set -> class -> recall (``UtilityInfo.per_class_recall``).
     """
     models = list(recall)
     fig = make_subplots(

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import assessment, metric_panels, pair_view
+from metrics.pairs import info as pairs_info
 
 st.title("Pairs")
 loaded = assessment.require()
@@ -11,9 +12,9 @@ st.caption(
     "does: the same correlation for two numbers, the same contingency table otherwise. "
     "1 means the same relation."
 )
-res = loaded.assessment.result("pair_trends")
-if res is not None and res.extra.get("sample_note"):
-    st.info(res.extra["sample_note"], icon=":material/info:")
+note = pairs_info(loaded.assessment.result("pair_trends")).sample_note
+if note:
+    st.info(note, icon=":material/info:")
 pair_view.heatmaps(loaded)
 pair_view.worst_pairs_and_detail(loaded)
 metric_panels.draw(loaded, "pairs")

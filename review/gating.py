@@ -21,8 +21,10 @@ def open_high_findings(assessment: Any) -> int:
 def assessment_extra(assessment: Any) -> dict[str, Any]:
     """The measured values gates read besides the scores (``exact_copy_rate``)."""
     privacy = (getattr(assessment, "results", None) or {}).get("privacy")
-    extra = getattr(privacy, "extra", None) or {}
-    return {"exact_copy_rate": extra.get("exact_copy_rate")}
+    # The privacy result's typed ``extra`` (``PrivacyInfo``), read by attribute: a failed or
+    # missing result gives None or NaN, which the gate reports as not computed.
+    found = getattr(privacy, "extra", None)
+    return {"exact_copy_rate": getattr(found, "exact_copy_rate", None)}
 
 
 def assessment_reasons(assessment: Any) -> dict[str, str]:
@@ -47,7 +49,7 @@ def evaluate_assessment(
     assessment:
         Anything with ``scores`` (family -> score), ``findings`` (objects with ``severity``)
         and ``results`` (name -> object with ``family``, ``error``, ``extra``); the privacy
-        result's ``extra["exact_copy_rate"]`` feeds the copy gate.
+        result's ``extra.exact_copy_rate`` feeds the copy gate.
     open_high:
         High-severity findings still open after review; ``None`` (no review, as in the CLI)
         counts every high-severity finding as open.

@@ -8,16 +8,18 @@ import pytest
 
 from bench.synth_table import make_pair, schema_of
 from metrics.coverage import (
+    CoverageInfo,
     coverage,
     coverage_table,
     missing_values_table,
     summary_statistics,
     validity_table,
 )
+from metrics.coverage import info as coverage_info
 from metrics.encode import encode
 from metrics.options import Options
 from metrics.quality import fidelity_findings
-from metrics.results import no_progress
+from metrics.results import MetricResult, no_progress
 from metrics.schema import Kind
 
 N, C, D, ID = Kind.NUMERICAL, Kind.CATEGORICAL, Kind.DATETIME, Kind.ID
@@ -171,3 +173,11 @@ def test_a_fresh_sample_of_the_same_process_has_no_coverage_finding():
     enc = encode(real, syn, schema)
     for table_fn in (missing_values_table, coverage_table, validity_table):
         assert table_fn(enc)[1] == []
+
+
+def test_coverage_result_carries_the_summary_typed(enc):
+    res = coverage(enc, Options(), no_progress)
+    assert isinstance(res.extra, CoverageInfo)
+    pd.testing.assert_frame_equal(coverage_info(res).summary, summary_statistics(enc))
+    crashed = MetricResult("coverage", "coverage", float("nan"), error="boom")  # extra = {}
+    assert coverage_info(None).summary.empty and coverage_info(crashed).summary.empty

@@ -10,7 +10,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from metrics import catalogue
-from metrics.detection import AUC_HIGH, MIN_ROWS, detect, detection_score
+from metrics.detection import AUC_HIGH, MIN_ROWS, DetectionInfo, detect, detection_score
+from metrics.detection import info as detection_info
 from metrics.encode import encode
 from metrics.features import auc_score
 from metrics.options import Options
@@ -75,7 +76,8 @@ def test_two_samples_of_one_generator_are_indistinguishable(pair) -> None:
     assert abs(res.raw - 0.5) < 0.06
     assert res.score > 0.85
     assert res.findings == []
-    assert res.extra["auc"] == res.raw and res.extra["n_per_side"] == 1500
+    assert isinstance(res.extra, DetectionInfo)
+    assert detection_info(res).auc == res.raw and detection_info(res).n_per_side == 1500
 
 
 def test_shifted_column_is_found_and_named_first(pair) -> None:
@@ -115,8 +117,8 @@ def test_planted_impossible_rows_are_listed_first(pair) -> None:
     assert res.details["probability"].is_monotonic_decreasing
     assert set(res.details.columns) >= {"row", "probability", "values"}
     first = int(res.details["row"].iloc[0])
-    proba = res.extra["synthetic_proba"]
-    assert proba[first] == res.details["probability"].iloc[0]
+    proba = detection_info(res).synthetic_proba
+    assert proba is not None and proba[first] == res.details["probability"].iloc[0]
 
 
 def test_deterministic_and_capped_sample_is_stated(pair) -> None:
@@ -125,12 +127,13 @@ def test_deterministic_and_capped_sample_is_stated(pair) -> None:
     opts = Options(seed=3, max_model_rows=400)
     a, b = detect(enc, opts), detect(enc, opts)
     assert a.raw == b.raw
-    np.testing.assert_array_equal(a.extra["synthetic_proba"], b.extra["synthetic_proba"])
-    proba = a.extra["synthetic_proba"]
-    assert proba.shape == (1500,)
-    assert np.isfinite(proba).sum() == 400
-    assert a.extra["n_per_side"] == 400 and a.extra["capped"]
-    assert "400 rows per side" in a.extra["message"] and "capped" in a.extra["message"]
+    ia, ib = detection_info(a), detection_info(b)
+    assert ia.synthetic_proba is not None and ib.synthetic_proba is not None
+    np.testing.assert_array_equal(ia.synthetic_proba, ib.synthetic_proba)
+    assert ia.synthetic_proba.shape == (1500,)
+    assert np.isfinite(ia.synthetic_proba).sum() == 400
+    assert ia.n_per_side == 400 and ia.capped
+    assert "400 rows per side" in ia.message and "capped" in ia.message
     assert detect(enc, Options(seed=4, max_model_rows=400)).raw != a.raw
 
 
@@ -142,7 +145,7 @@ def test_id_and_text_columns_are_left_out(pair) -> None:
     s = syn.assign(id=np.arange(1500) + 10_000, note="synthetic")
     res = detect(encode(r, s, schema))
     assert res.score > 0.85
-    assert "id" not in res.extra["columns"] and "note" not in res.extra["columns"]
+    assert "id" not in detection_info(res).columns and "note" not in detection_info(res).columns
 
 
 def test_awkward_columns_do_not_break_it(pair) -> None:
@@ -154,7 +157,8 @@ def test_awkward_columns_do_not_break_it(pair) -> None:
         encode(real.assign(const=1.0, empty=np.nan), syn.assign(const=1.0, empty=np.nan), schema)
     )
     assert res.error is None and 0.85 < res.score <= 1.0
-    assert "const" not in res.extra["columns"] and "empty" not in res.extra["columns"]
+    used = detection_info(res).columns
+    assert "const" not in used and "empty" not in used
 
 
 def test_single_column() -> None:
@@ -172,6 +176,10 @@ def test_only_constant_columns_are_indistinguishable() -> None:
     df = pd.DataFrame({"c": ["a"] * 50, "n": [np.nan] * 50})
     res = detect(encode(df, df.copy(), schema))
     assert (res.raw, res.score, res.error) == (0.5, 1.0, None)
+    got = detection_info(res)
+    assert (got.auc, got.fold_auc, got.importances, got.columns) == (0.5, [], {}, [])
+    assert got.synthetic_proba is not None and (got.synthetic_proba == 0.5).all()
+    assert "No column varies" in got.message and got.n_per_side == 50
 
 
 def test_tiny_data_gives_nan_and_says_why() -> None:
@@ -180,6 +188,7 @@ def test_tiny_data_gives_nan_and_says_why() -> None:
     res = detect(encode(df, df.copy(), schema))
     assert np.isnan(res.score)
     assert str(MIN_ROWS) in res.error and str(MIN_ROWS - 1) in res.error
+    assert res.extra == DetectionInfo(n_per_side=MIN_ROWS - 1)
 
 
 def test_no_usable_column() -> None:
@@ -187,6 +196,8 @@ def test_no_usable_column() -> None:
     df = pd.DataFrame({"id": range(100)})
     res = detect(encode(df, df.copy(), schema))
     assert np.isnan(res.score) and "id and text" in res.error
+    got = detection_info(res)
+    assert got.n_per_side is None and got.synthetic_proba is None and got.message == ""
 
 
 def test_high_cardinality_and_unseen_categories() -> None:
@@ -229,8 +240,8 @@ def test_student_placements_demo() -> None:
     )
     res = detect(encode(real, syn, schema))
     assert res.error is None and 0.0 <= res.score <= 1.0
-    assert res.extra["n_per_side"] == min(len(real), len(syn))
-    assert "student_id" not in res.extra["importances"]
+    assert detection_info(res).n_per_side == min(len(real), len(syn))
+    assert "student_id" not in detection_info(res).importances
     assert res.details["values"].str.len().gt(0).all()
 
 
@@ -252,3 +263,12 @@ def test_permutation_screen_is_exact_on_a_wide_table_the_model_mostly_ignores():
     # Rows predicted: the plain rows, one copy per block (48), and one copy per column of the
     # two blocks that moved (9 + 8), instead of one copy per column (400).
     assert sum(calls) == 300 * (1 + 48 + 9 + 8)
+
+
+def test_info_of_a_missing_or_crashed_result_is_empty() -> None:
+    from metrics.results import MetricResult
+
+    crashed = MetricResult("detection", "detection", float("nan"), error="boom")  # extra = {}
+    for res in (None, crashed):
+        got = detection_info(res)
+        assert got == DetectionInfo() and got.synthetic_proba is None and got.message == ""

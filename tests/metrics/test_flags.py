@@ -9,9 +9,10 @@ from test_privacy import NUMBERS, SCHEMA, draw  # same planted-data builder
 
 from metrics import catalogue
 from metrics.encode import encode
-from metrics.flags import KINDS, flag_rows, flags_json
+from metrics.flags import KINDS, FlagsInfo, flag_rows, flags_json, info
 from metrics.options import Options
 from metrics.privacy import compute_privacy
+from metrics.results import MetricResult
 from metrics.schema import ColumnSpec, Kind, Schema
 
 N = 2000
@@ -30,11 +31,11 @@ def _rows_with(result, kind: str) -> np.ndarray:
 def test_good_synthetic_data_is_rarely_flagged(sets):
     real, holdout, synthetic = sets
     res = flag_rows(encode(real, synthetic, SCHEMA, holdout), Options())
-    assert res.extra["flagged_share"] < 0.05
-    assert res.score == pytest.approx(1 - res.extra["flagged_share"])
-    assert res.extra["count_by_kind"]["copied"] == 0
+    assert info(res).flagged_share < 0.05
+    assert res.score == pytest.approx(1 - info(res).flagged_share)
+    assert info(res).count_by_kind["copied"] == 0
     # Anomalies are tuned to about 1% of real rows; an equal distribution gets about as many.
-    assert res.extra["share_by_kind"]["anomalous"] < 0.03
+    assert info(res).share_by_kind["anomalous"] < 0.03
 
 
 def _plant_invalid(synthetic: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
@@ -122,7 +123,7 @@ def test_near_copies_are_flagged(sets):
     res = flag_rows(encode(real, near, SCHEMA, holdout), Options())
     flagged = _rows_with(res, "near_copy")
     assert len(np.intersect1d(flagged, rows)) / len(rows) >= 0.95
-    assert res.extra["near_copy_threshold"] > 0
+    assert info(res).near_copy_threshold > 0
 
 
 def test_a_capped_distance_search_says_near_copies_were_sampled(sets, monkeypatch):
@@ -132,10 +133,10 @@ def test_a_capped_distance_search_says_near_copies_were_sampled(sets, monkeypatc
     monkeypatch.setattr(privacy, "MAX_SEARCH_ROWS", 500)
     res = flag_rows(encode(real, synthetic, SCHEMA, holdout), Options())
     assert f"Near copies are checked on a seeded sample of 500 of {N:,} synthetic rows" in " ".join(
-        res.extra["notes"]
+        info(res).notes
     )
     full = flag_rows(encode(real, synthetic.iloc[:400], SCHEMA, holdout), Options())
-    assert not [n for n in full.extra["notes"] if n.startswith("Near copies")]
+    assert not [n for n in info(full).notes if n.startswith("Near copies")]
 
 
 def test_anomalous_combinations_within_the_ranges_are_flagged(sets):
@@ -170,7 +171,7 @@ def test_detection_probabilities_mark_obviously_synthetic_rows(sets):
     assert set(_rows_with(res, "obviously_synthetic")) == {3, 30}
     wrong = flag_rows(enc, Options(), detection_proba=np.ones(5))
     assert "obviously_synthetic" not in {k for ks in wrong.details["kinds"] for k in ks}
-    assert any("Detection probabilities ignored" in n for n in wrong.extra["notes"])
+    assert any("Detection probabilities ignored" in n for n in info(wrong).notes)
 
 
 def test_suite_path_with_cached_privacy_equals_standalone(sets):
@@ -195,9 +196,20 @@ def test_json_rows_and_findings_shape(sets):
     assert [r["score"] for r in out] == sorted((r["score"] for r in out), reverse=True)
     assert len({r["row"] for r in out}) == len(out)  # one entry per flagged row
     assert len({f.kind for f in res.findings}) == len(res.findings)  # one finding per reason
-    assert set(res.extra["share_by_kind"]) == set(KINDS)
+    assert set(info(res).share_by_kind) == set(KINDS)
 
 
 def test_empty_synthetic_gives_an_error():
     res = flag_rows(encode(draw(30, 1), draw(30, 2).iloc[:0], SCHEMA), Options())
     assert res.error and np.isnan(res.score)
+
+
+def test_typed_info_and_its_default(sets):
+    real, _, synthetic = sets
+    res = flag_rows(encode(real.iloc[:200], synthetic.iloc[:200], SCHEMA), Options())
+    assert isinstance(res.extra, FlagsInfo) and info(res) is res.extra
+    assert info(res).n_flagged == len(res.details) and info(res).anomaly_threshold is not None
+    empty = flag_rows(encode(real.iloc[:50], synthetic.iloc[:0], SCHEMA), Options())
+    crashed = MetricResult("row_flags", "rows", float("nan"), error="boom")  # extra = {}
+    for got in (info(None), info(crashed), info(empty)):
+        assert got == FlagsInfo() and got.count_by_kind == {} and got.anomaly_threshold is None

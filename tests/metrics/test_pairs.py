@@ -26,9 +26,10 @@ from metrics.pair_stats import (
     spearman_matrix,
     table_chi2,
 )
-from metrics.pairs import pair_trends, pair_trends_score, pair_trends_table
+from metrics.pairs import PairsInfo, pair_trends, pair_trends_score, pair_trends_table
+from metrics.pairs import info as pairs_info
 from metrics.quality import fidelity_findings
-from metrics.results import no_progress
+from metrics.results import MetricResult, no_progress
 from metrics.schema import Kind
 
 N, C, B = Kind.NUMERICAL, Kind.CATEGORICAL, Kind.BOOLEAN
@@ -285,10 +286,23 @@ def test_wide_tables_pair_a_stated_seeded_sample_of_columns():
     assert len(res.details) == k * (k - 1) // 2
     used = set(res.details["column_a"]) | set(res.details["column_b"])
     assert len(used) == k
-    assert f"a seeded sample of {k} of the {n_cols:,} analysed columns" in res.extra["sample_note"]
+    note = pairs_info(res).sample_note
+    assert f"a seeded sample of {k} of the {n_cols:,} analysed columns" in note
     again = pair_trends(enc, Options(seed=3), no_progress)
     pd.testing.assert_frame_equal(res.details, again.details)
     # Narrow tables pair every column and say nothing.
     small = encode(real.iloc[:, :10], syn.iloc[:, :10], infer(real.iloc[:, :10], syn.iloc[:, :10]))
     narrow = pair_trends(small, Options(), no_progress)
-    assert len(narrow.details) == 45 and narrow.extra["sample_note"] == ""
+    assert len(narrow.details) == 45 and pairs_info(narrow).sample_note == ""
+
+
+def test_typed_info_says_how_the_pairs_were_scored():
+    real, syn, schema = make_pair(600, seed=4)
+    enc = encode(real, syn, schema)
+    res = pair_trends(enc, Options(sdmetrics_compatible=True, correlation="spearman"), no_progress)
+    assert isinstance(res.extra, PairsInfo)
+    got = pairs_info(res)
+    assert (got.mode, got.correlation, got.sample_note) == ("sdmetrics_compatible", "spearman", "")
+    assert got.pairs_counted == int((res.details["weight"] > 0).sum())
+    crashed = MetricResult("pair_trends", "fidelity", float("nan"), error="boom")  # extra = {}
+    assert pairs_info(None) == PairsInfo() == pairs_info(crashed)

@@ -10,7 +10,8 @@ from sklearn.datasets import load_breast_cancer
 from metrics import catalogue
 from metrics.encode import encode
 from metrics.options import Options
-from metrics.privacy import compute_privacy, privacy_json
+from metrics.privacy import PrivacyInfo, compute_privacy, info, privacy_json
+from metrics.results import MetricResult
 from metrics.schema import ColumnSpec, Kind, Schema
 
 NUMBERS = ["mean radius", "mean texture", "mean smoothness", "worst concavity", "worst area"]
@@ -61,10 +62,10 @@ def sets():
 def test_good_synthetic_data_has_share_near_half_and_no_copies(sets):
     real, holdout, synthetic = sets
     res = compute_privacy(encode(real, synthetic, SCHEMA, holdout), Options())
-    ex = res.extra
-    assert ex["dcr_expected"] == 0.5
-    assert abs(ex["dcr_share"] - 0.5) < 0.05
-    assert ex["exact_copies"] == 0
+    ex = info(res)
+    assert ex.dcr_expected == 0.5
+    assert abs(ex.dcr_share - 0.5) < 0.05
+    assert ex.exact_copies == 0
     assert res.score > 0.85
     assert not [f for f in res.findings if f.severity == "high"]
 
@@ -73,16 +74,16 @@ def test_a_quarter_copied_is_found_and_raises_the_share(sets):
     real, holdout, synthetic = sets
     copied, rows, src = plant_copies(synthetic, real, 0.25)
     res = compute_privacy(encode(real, copied, SCHEMA, holdout), Options())
-    ex = res.extra
-    found = np.flatnonzero(ex["exact_copy_of"] >= 0)
+    ex = info(res)
+    found = np.flatnonzero(ex.exact_copy_of >= 0)
     assert len(np.intersect1d(found, rows)) / len(rows) >= 0.99
     assert len(np.intersect1d(found, rows)) / len(found) >= 0.99
     # The copy's closest real record is the row it copies, at distance 0.
-    np.testing.assert_array_equal(ex["closest_real"][rows], src)
-    assert np.all(ex["closest_distance"][rows] == 0)
+    np.testing.assert_array_equal(ex.closest_real[rows], src)
+    assert np.all(ex.closest_distance[rows] == 0)
     # Expected 0.5 + 0.25 / 2 = 0.625 for a quarter of memorised rows.
-    assert ex["dcr_share"] > 0.58
-    assert ex["exact_copy_rate"] == pytest.approx(0.25)
+    assert ex.dcr_share > 0.58
+    assert ex.exact_copy_rate == pytest.approx(0.25)
     assert res.score == 0.0  # 25 % copies: copy_score = max(0, 1 - 10 * 0.25)
     kinds = {f.kind: f for f in res.findings}
     assert kinds["exact_copies"].severity == "high"
@@ -92,19 +93,25 @@ def test_a_quarter_copied_is_found_and_raises_the_share(sets):
 def test_without_holdout_half_the_real_rows_are_split_off_and_said_so(sets):
     real, _, synthetic = sets
     res = compute_privacy(encode(real, synthetic, SCHEMA), Options(seed=3))
-    ex = res.extra
-    assert "No holdout was uploaded" in ex["holdout_note"]
-    assert "No holdout was uploaded" in ex["message"]
-    assert ex["n_training"] == ex["n_holdout"] == 1000
-    assert abs(ex["dcr_share"] - 0.5) < 0.06
+    ex = info(res)
+    assert "No holdout was uploaded" in ex.holdout_note
+    assert "No holdout was uploaded" in ex.message
+    assert ex.n_training == ex.n_holdout == 1000
+    assert abs(ex.dcr_share - 0.5) < 0.06
     n = len(synthetic)
-    for key in ("dcr_synthetic", "closest_real", "closest_distance", "nndr", "exact_copy_of"):
-        assert len(ex[key]) == n
-    assert len(ex["dcr_holdout"]) == 1000
-    assert np.all((ex["nndr"] >= 0) & (ex["nndr"] <= 1))
+    for values in (
+        ex.dcr_synthetic,
+        ex.closest_real,
+        ex.closest_distance,
+        ex.nndr,
+        ex.exact_copy_of,
+    ):
+        assert len(values) == n
+    assert len(ex.dcr_holdout) == 1000
+    assert np.all((ex.nndr >= 0) & (ex.nndr <= 1))
     # The same seed gives the same split and the same numbers.
     again = compute_privacy(encode(real, synthetic, SCHEMA), Options(seed=3))
-    assert again.extra["dcr_share"] == ex["dcr_share"]
+    assert info(again).dcr_share == ex.dcr_share
 
 
 def test_ids_are_left_out_and_named():
@@ -112,17 +119,17 @@ def test_ids_are_left_out_and_named():
     synthetic = real.copy()
     synthetic["patient"] = [f"new-{i}" for i in range(50)]
     res = compute_privacy(encode(real, synthetic, SCHEMA), Options())
-    assert res.extra["exact_copies"] == 50
-    assert res.extra["excluded_columns"] == ["patient"]
-    assert "patient" not in res.extra["columns"]
+    assert info(res).exact_copies == 50
+    assert info(res).excluded_columns == ["patient"]
+    assert "patient" not in info(res).columns
 
 
 def test_unequal_holdout_changes_the_expected_share(sets):
     real, holdout, synthetic = sets
     res = compute_privacy(encode(real, synthetic, SCHEMA, holdout.iloc[:500]), Options())
-    assert res.extra["dcr_expected"] == pytest.approx(2000 / 2500)
-    assert abs(res.extra["dcr_share"] - 0.8) < 0.05
-    assert res.extra["dcr_score"] > 0.8
+    assert info(res).dcr_expected == pytest.approx(2000 / 2500)
+    assert abs(info(res).dcr_share - 0.8) < 0.05
+    assert info(res).dcr_score > 0.8
 
 
 def test_parity_with_sdmetrics_on_one_numeric_column():
@@ -140,10 +147,10 @@ def test_parity_with_sdmetrics_on_one_numeric_column():
     sd = DCROverfittingProtection.compute_breakdown(train, synthetic, holdout, meta, None)
     schema = Schema([ColumnSpec("v", Kind.NUMERICAL)])
     ours = compute_privacy(encode(train, synthetic, schema, holdout), Options())
-    assert ours.extra["dcr_share"] == pytest.approx(
+    assert info(ours).dcr_share == pytest.approx(
         sd["synthetic_data_percentages"]["closer_to_training"]
     )
-    assert ours.extra["dcr_score"] == pytest.approx(sd["score"])
+    assert info(ours).dcr_score == pytest.approx(sd["score"])
 
 
 def test_duplicates_in_real_data_set_the_natural_copy_rate():
@@ -155,10 +162,10 @@ def test_duplicates_in_real_data_set_the_natural_copy_rate():
         return pd.DataFrame({"a": rng.choice(list("xyz"), n), "b": rng.choice([True, False], n)})
 
     res = compute_privacy(encode(frame(300), frame(300), schema, frame(300)), Options())
-    assert res.extra["exact_copy_rate"] == 1.0
-    assert res.extra["holdout_copy_rate"] == 1.0
-    assert res.extra["copy_score"] == 1.0
-    assert abs(res.extra["dcr_share"] - 0.5) < 1e-9  # every row ties: one half each
+    assert info(res).exact_copy_rate == 1.0
+    assert info(res).holdout_copy_rate == 1.0
+    assert info(res).copy_score == 1.0
+    assert abs(info(res).dcr_share - 0.5) < 1e-9  # every row ties: one half each
 
 
 def test_bad_input_gives_an_error_not_an_exception():
@@ -167,6 +174,9 @@ def test_bad_input_gives_an_error_not_an_exception():
     res = compute_privacy(encode(df, df, schema), Options())
     assert res.error and np.isnan(res.score)
     assert privacy_json(res)["error"] == res.error
+    assert privacy_json(res) == {
+        "message": res.error, "excluded_columns": ["patient"], "score": None, "error": res.error
+    }  # fmt: skip
     empty = compute_privacy(encode(draw(20, 1), draw(20, 2).iloc[:0], SCHEMA), Options())
     assert empty.error
 
@@ -174,9 +184,9 @@ def test_bad_input_gives_an_error_not_an_exception():
 def test_tiny_real_data_reports_copies_without_a_share():
     real = draw(5, 1)
     res = compute_privacy(encode(real, real, SCHEMA), Options())
-    assert res.extra["exact_copies"] == 5
-    assert np.isnan(res.extra["dcr_share"])
-    assert "too few" in res.extra["holdout_note"]
+    assert info(res).exact_copies == 5
+    assert np.isnan(info(res).dcr_share)
+    assert "too few" in info(res).holdout_note
     assert res.score == 0.0
 
 
@@ -187,6 +197,16 @@ def test_json_and_registry(sets):
     for key in ("exact_copies", "exact_copy_rate", "dcr_share", "score"):
         assert key in out
     assert isinstance(out["exact_copies"], int) and 0 <= out["score"] <= 1
-    info = catalogue.entry("privacy")
-    assert (info.family, info.result) == ("privacy", "rows")
+    entry = catalogue.entry("privacy")
+    assert (entry.family, entry.result) == ("privacy", "rows")
     assert len(res.details) == 300 and {"row", "closest_real", "nndr"} <= set(res.details)
+
+
+def test_typed_info_and_its_default():
+    res = compute_privacy(encode(draw(40, 1), draw(40, 2), SCHEMA), Options())
+    assert isinstance(res.extra, PrivacyInfo) and info(res) is res.extra
+    crashed = MetricResult("privacy", "privacy", float("nan"), error="boom")  # extra = {}
+    for got in (info(None), info(crashed)):
+        assert got.exact_copies == 0 and np.isnan(got.exact_copy_rate) and got.message == ""
+        assert len(got.closest_real) == 0 and got.n_training is None
+    assert privacy_json(crashed) == {"score": None, "error": "boom"}

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from bench.synth_table import make_pair
-from metrics import catalogue, suite
+from metrics import catalogue, privacy, suite
 from metrics.encode import encode
 from metrics.options import Options
 
@@ -28,5 +28,6 @@ def test_progress_comes_from_the_callers_thread_and_only_moves_forward():
     alone = suite.run(enc, Options(skip=frozenset(set(catalogue.names()) - {"privacy"})))
     assert a.results["privacy"].score == alone.results["privacy"].score
     assert np.array_equal(
-        a.results["privacy"].extra["closest_real"], alone.results["privacy"].extra["closest_real"]
+        privacy.info(a.results["privacy"]).closest_real,
+        privacy.info(alone.results["privacy"]).closest_real,
     )

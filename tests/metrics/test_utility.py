@@ -12,8 +12,9 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from metrics import catalogue
 from metrics.encode import encode
 from metrics.options import Options
+from metrics.results import MetricResult
 from metrics.schema import ColumnSpec, Kind, Schema
-from metrics.utility import default_target, evaluate, task_of, utility_json
+from metrics.utility import UtilityInfo, default_target, evaluate, info, task_of, utility_json
 
 DEMO = Path(__import__("sdmetrics").__file__).parent / "demos" / "single_table"
 
@@ -53,17 +54,18 @@ def cancer_good(cancer):
 
 
 def test_registered() -> None:
-    info = catalogue.entry("utility")
-    assert (info.family, info.result) == ("utility", "table")
+    entry = catalogue.entry("utility")
+    assert (entry.family, entry.result) == ("utility", "table")
 
 
 def test_good_synthetic_scores_near_one(cancer_good) -> None:
     res = cancer_good
     assert res.error is None
-    assert res.extra["target"] == "target" and res.extra["task"] == "classification"
+    assert info(res).target == "target" and info(res).task == "classification"
     assert res.score > 0.9
-    assert "macro F1" in res.extra["formula"] and "TSTR" in res.extra["formula"]
-    assert "split of the real rows" in res.extra["holdout"]
+    found = info(res)
+    assert found.formula is not None and "macro F1" in found.formula and "TSTR" in found.formula
+    assert found.holdout is not None and "split of the real rows" in found.holdout
     assert not [f for f in res.findings if f.kind in ("utility_drop", "lost_class")]
     assert not [f for f in res.findings if f.kind == "easy_target"]  # F1 about 0.95, not 0.99
     details = res.details.set_index(["model", "train"])
@@ -118,10 +120,10 @@ def test_regression_on_diabetes() -> None:
     schema = schema_for(df)
     opts = Options(target="target")
     good = evaluate(encode(real, syn, schema), opts)
-    assert good.extra["task"] == "regression" and good.error is None
+    assert info(good).task == "regression" and good.error is None
     assert good.score > 0.8
     assert {"r2", "mae"} <= set(good.details.columns)
-    assert "R2" in good.extra["formula"]
+    assert "R2" in str(info(good).formula)
     bad = evaluate(encode(real, shuffled(syn), schema), opts)
     assert bad.score < good.score - 0.3
     assert utility_json(bad)["tstr"]["r2"] < utility_json(good)["tstr"]["r2"]
@@ -132,8 +134,8 @@ def test_lost_class_shows_recall_zero() -> None:
     real, syn = halves(df)
     syn = syn[syn["target"] != 2].reset_index(drop=True)
     res = evaluate(encode(real, syn, schema_for(df)), Options(target="target"))
-    assert res.extra["task"] == "classification"
-    recall = res.extra["per_class_recall"]
+    assert info(res).task == "classification"
+    recall = info(res).per_class_recall
     for model in ("linear", "boosting"):
         assert recall[model]["tstr"]["2"] == 0.0
         assert recall[model]["trtr"]["2"] > 0.8
@@ -145,16 +147,16 @@ def test_holdout_is_used_when_given(cancer) -> None:
     real, syn, schema = cancer
     train, hold = real.iloc[:200], real.iloc[200:].reset_index(drop=True)
     res = evaluate(encode(train, syn, schema, holdout=hold))
-    assert res.extra["holdout"] == "the uploaded holdout"
-    assert res.extra["n_rows"]["test"] == len(hold)
-    assert res.extra["n_rows"]["train_real"] == 200
+    assert info(res).holdout == "the uploaded holdout"
+    assert info(res).n_rows["test"] == len(hold)
+    assert info(res).n_rows["train_real"] == 200
 
 
 def test_rows_are_capped_and_stated(cancer) -> None:
     real, syn, schema = cancer
     res = evaluate(encode(real, syn, schema), Options(max_model_rows=100))
-    assert res.extra["n_rows"]["synthetic"] == 100 and res.extra["n_rows"]["train_real"] == 100
-    assert "capped at 100" in res.extra["message"]
+    assert info(res).n_rows["synthetic"] == 100 and info(res).n_rows["train_real"] == 100
+    assert "capped at 100" in info(res).message
 
 
 def test_default_target() -> None:
@@ -197,7 +199,7 @@ def test_student_placements_demo() -> None:
     kinds |= {"work_experience": Kind.BOOLEAN, "placed": Kind.BOOLEAN, "student_id": Kind.ID}
     kinds |= {"start_date": Kind.DATETIME, "end_date": Kind.DATETIME}
     res = evaluate(encode(real, syn, schema_for(real, kinds)))
-    assert res.error is None and res.extra["target"] == "placed"
+    assert res.error is None and info(res).target == "placed"
     assert 0.0 <= res.score <= 1.0
     # salary and dates only exist for placed students: TRTR finds the label almost perfectly.
     assert res.details.set_index(["model", "train"]).loc[("boosting", "trtr"), "accuracy"] > 0.9
@@ -266,3 +268,24 @@ def test_no_target_and_id_target() -> None:
     assert "id column" in evaluate(encode(df, df, schema), Options(target="id")).error
     constant = evaluate(encode(df.assign(v=1.0), df, schema), Options(target="v"))
     assert "single value in the real data" in constant.error
+
+
+def test_typed_result_and_accessor(cancer_good) -> None:
+    assert isinstance(cancer_good.extra, UtilityInfo) and info(cancer_good) is cancer_good.extra
+    assert info(cancer_good).primary_metric == "f1_macro"
+    assert set(info(cancer_good).classes) == {"benign", "malignant"}
+    crashed = MetricResult("utility", "utility", float("nan"), error="boom")  # extra = {}
+    assert info(crashed) == UtilityInfo() and info(None) == UtilityInfo()
+    out = utility_json(crashed)  # the same JSON as before the typed result: nulls, no models
+    assert (out["target"], out["task"], out["formula"]) == (None, "classification", None)
+    assert out["per_class_recall"] is None and out["augmentation"] is None
+
+
+def test_a_problem_keeps_only_target_and_formula() -> None:
+    real = _frame(60, ["a"] * 60)
+    res = evaluate(encode(real, _frame(60, ["a", "b"] * 30), schema_for(real, CAT)),
+                   Options(target="target"))  # fmt: skip
+    found = info(res)
+    assert found.target == "target" and found.formula and found.task is None
+    assert found.models == {} and found.message == ""
+    assert utility_json(res)["per_class_recall"] is None
