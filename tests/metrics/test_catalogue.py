@@ -116,3 +116,13 @@ def test_a_new_metric_reaches_the_json_report_by_its_shape():
     assert w["counts"] is False and w["shape"] == "columns"
     assert [d["column"] for d in w["details"]] == ["x", "y"]
     assert w["details"][0]["score"] < w["details"][1]["score"]  # x moved, y did not
+
+
+def test_wasserstein_on_large_columns_stays_within_1e_3_of_the_exact_similarity(monkeypatch):
+    import metrics.wasserstein as w
+
+    rng = np.random.default_rng(2)
+    r, s = rng.lognormal(0, 1, 50_000), rng.lognormal(0.2, 1.2, 40_000)
+    exact = column_similarity(r, s)
+    monkeypatch.setattr(w, "EXACT_LIMIT", 10_000)  # take the quantile path on this size
+    assert abs(column_similarity(r, s) - exact) < 1e-3
