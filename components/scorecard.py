@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from components import state
+from metrics.flags_kinds import FLAG_FAMILY
 from metrics.results import Finding
 from metrics.suite import FAMILY_LABELS, FAMILY_MEANINGS, Assessment
 from outputs.escape import md
@@ -41,11 +42,18 @@ def score_text(value: float) -> str:
     return f"{value:.3f}" if 0.995 <= value < 1 else f"{value:.2f}"
 
 
+def _family(a: Assessment, f: Finding) -> str | None:
+    """The scored family a finding speaks to; a row-flag finding by its reason."""
+    family = getattr(a.results.get(f.metric), "family", None)
+    if family == "rows":
+        return FLAG_FAMILY.get(f.kind.removesuffix("_rows"))
+    return family
+
+
 def _highs(a: Assessment, family: str) -> int:
     """High-severity findings of a family (every family's for ``overall``)."""
     return sum(
-        f.severity == "high"
-        and (family == "overall" or getattr(a.results.get(f.metric), "family", None) == family)
+        f.severity == "high" and (family == "overall" or _family(a, f) == family)
         for f in a.findings
     )
 

@@ -17,6 +17,10 @@ from metrics.schema_dates import date_text
 # The reasons a synthetic row is flagged, most serious first: the first a row has names it.
 FLAG_KINDS = ("copied", "invalid", "near_copy", "obviously_synthetic", "anomalous")
 COPIED, INVALID, NEAR_COPY, OBVIOUSLY_SYNTHETIC, ANOMALOUS = FLAG_KINDS
+# The scored family each reason speaks to: a finding about invalid rows is a coverage problem,
+# copied rows a privacy one, and so on (row flags are evidence, not a family of their own).
+FLAG_FAMILY = {COPIED: "privacy", NEAR_COPY: "privacy", INVALID: "coverage",
+               OBVIOUSLY_SYNTHETIC: "detection", ANOMALOUS: "fidelity"}  # fmt: skip
 # The order the checks run in and the results list them (a row's ``kinds``, counts, findings).
 KINDS = (INVALID, ANOMALOUS, COPIED, NEAR_COPY, OBVIOUSLY_SYNTHETIC)
 
