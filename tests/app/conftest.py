@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+
+from review import Store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -67,3 +71,40 @@ def demo_app() -> AppTest:
     click(at, "Load demo data")
     no_exceptions(at)
     return at
+
+
+# A policy whose score gates the demo passes, for tests about the review gates.
+LENIENT_POLICY = """
+[gates]
+overall_min = 0.5
+privacy_min = false
+max_exact_copy_rate = false
+"""
+
+
+@pytest.fixture(autouse=True)
+def _own_review_db(tmp_path, monkeypatch) -> None:
+    """Every app test gets its own SQLite review database, never ./synthlens.db."""
+    monkeypatch.delenv("SYNTHLENS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SYNTHLENS_DB_PATH", str(tmp_path / "review.db"))
+
+
+@pytest.fixture
+def db(_own_review_db) -> Iterator[Store]:
+    """A second connection to the app's review database: a colleague in another browser."""
+    with Store() as other:
+        yield other
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """File name -> the callable a download button runs when clicked."""
+    seen: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        seen[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return seen

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.app.conftest import no_exceptions, texts
-
-
-@pytest.fixture(autouse=True)
-def _own_db(tmp_path, monkeypatch):
-    """The Overview reads the review database for its verdict: one per test, not ./synthlens.db."""
-    monkeypatch.setenv("SYNTHLENS_DB_PATH", str(tmp_path / "review.db"))
-    monkeypatch.delenv("SYNTHLENS_DATABASE_URL", raising=False)
 
 
 def test_overview_shows_every_score_with_its_meaning_and_the_findings(demo_app):

@@ -6,29 +6,10 @@ who settles findings in another browser.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from review import Store
-from tests.app.conftest import click, new_app, no_exceptions, texts
+from tests.app.conftest import LENIENT_POLICY, click, new_app, no_exceptions, texts
 
 ITEM_KEY = "synthlens.review.item"  # components.state: the item in the Review detail view
 POLICY_KEY = "synthlens.w.kept.policy_text"  # what the Sign-off page's policy editor keeps
-LENIENT_POLICY = """
-[gates]
-overall_min = 0.5
-privacy_min = false
-max_exact_copy_rate = false
-"""
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> Iterator[Store]:
-    monkeypatch.delenv("SYNTHLENS_DATABASE_URL", raising=False)
-    monkeypatch.setenv("SYNTHLENS_DB_PATH", str(tmp_path / "review.db"))
-    with Store() as other:
-        yield other
 
 
 def overview():

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from outputs.escape import md
 from tests.app.conftest import click, new_app, no_exceptions
 from tests.payloads import LIVE, hostile_pair, payloads
@@ -24,12 +22,6 @@ W = "synthlens.w."
 ITEM_KEY = "synthlens.review.item"
 INTERPRETED = [payloads()[k] for k in (*LIVE, "directive", "latex")]
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)*?\1", re.S)
-
-
-@pytest.fixture(autouse=True)
-def _own_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYNTHLENS_DB_PATH", str(tmp_path / "review.db"))
-    monkeypatch.delenv("SYNTHLENS_DATABASE_URL", raising=False)
 
 
 def _markdown_bodies(at) -> list[tuple[str, str]]:

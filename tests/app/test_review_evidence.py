@@ -8,24 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from review import Store
 from tests.app.conftest import click, new_app, no_exceptions, texts
 
 ITEM_KEY = "synthlens.review.item"
 W = "synthlens.w."
 RAW_KIND = re.compile(r"\b[a-z]+_[a-z_]+\b")  # e.g. copied_row, dcr_closer_to_training
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> Iterator[Store]:
-    monkeypatch.delenv("SYNTHLENS_DATABASE_URL", raising=False)
-    monkeypatch.setenv("SYNTHLENS_DB_PATH", str(tmp_path / "review.db"))
-    with Store() as other:
-        yield other
 
 
 @pytest.fixture

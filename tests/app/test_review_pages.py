@@ -8,47 +8,15 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 
 import pandas as pd
-import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 
 from demo.make_demo import demo_csv_bytes
 from review import Store
-from tests.app.conftest import click, new_app, no_exceptions, texts
+from tests.app.conftest import LENIENT_POLICY, click, new_app, no_exceptions, texts
 
 ITEM_KEY = "synthlens.review.item"  # components.state: the item in the detail view
 W = "synthlens.w."  # components.state.widget_key prefix
-LENIENT_POLICY = """
-[gates]
-overall_min = 0.5
-privacy_min = false
-max_exact_copy_rate = false
-"""
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> Iterator[Store]:
-    """A fresh review database for the app, and a second connection to it."""
-    monkeypatch.delenv("SYNTHLENS_DATABASE_URL", raising=False)
-    monkeypatch.setenv("SYNTHLENS_DB_PATH", str(tmp_path / "review.db"))
-    with Store() as other:
-        yield other
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """File name -> the callable a download button runs when clicked."""
-    seen: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data_callable, mimetype, coordinates, file_name=None, **kw):
-        seen[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return seen
 
 
 def open_review(name: str | None = "Ana"):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 
 from demo.make_demo import demo_csv_bytes
 from review import Store
@@ -16,26 +14,6 @@ from tests.app.conftest import click, new_app, no_exceptions, schema_table, text
 UTILITY, REVIEW, SIGNOFF, DATA = ("pages/utility.py", "pages/review.py", "pages/signoff.py",
                                   "pages/data.py")  # fmt: skip
 TARGET_KEY = "synthlens.w.utility_target"
-
-
-@pytest.fixture(autouse=True)
-def _own_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYNTHLENS_DB_PATH", str(tmp_path / "review.db"))
-    monkeypatch.delenv("SYNTHLENS_DATABASE_URL", raising=False)
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """File name -> the callable a download button runs when clicked."""
-    seen: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data_callable, mimetype, coordinates, file_name=None, **kw):
-        seen[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return seen
 
 
 def _loaded_names(at) -> str:
