@@ -54,6 +54,9 @@ class Entry:
         Whether its score counts in its family's score (and so in the overall score).
     weight:
         Relative cost, for progress reporting.
+    info:
+        ``"module:Class"`` of the typed values its result carries beside the score and the
+        details (``MetricResult.extra``), or empty when it has none.
     """
 
     name: str
@@ -66,11 +69,20 @@ class Entry:
     rendering: str = "default"
     counts: bool = True
     weight: float = 1.0
+    info: str = ""
 
     @property
     def fn(self) -> Callable[..., Any]:
-        module, _, function = self.target.partition(":")
-        return getattr(importlib.import_module(module), function)
+        return _load(self.target)
+
+    @property
+    def info_type(self) -> type | None:
+        return _load(self.info) if self.info else None
+
+
+def _load(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 CATALOGUE: tuple[Entry, ...] = (
@@ -79,30 +91,30 @@ CATALOGUE: tuple[Entry, ...] = (
           kinds=ANALYSED, rendering="column_view", weight=2.0),
     Entry("pair_trends", "fidelity", "Are relations between pairs of columns kept? 1 = same "
           "correlations and associations.", "metrics.pairs:pair_trends", "pairs",
-          kinds=ANALYSED, rendering="pair_view", weight=3.0),
+          kinds=ANALYSED, rendering="pair_view", info="metrics.pairs:PairsInfo", weight=3.0),
     Entry("missing_values", "coverage", "Does each column have as many missing values as in "
           "the real data? 1 = same share.", "metrics.coverage:missing_values", "columns",
           kinds=ALL_KINDS, rendering="column_view"),
     Entry("coverage", "coverage", "Does the synthetic data reach the real ranges and "
           "categories? 1 = every real range and category covered.", "metrics.coverage:coverage",
-          "columns", kinds=ANALYSED, rendering="column_view"),
+          "columns", kinds=ANALYSED, rendering="column_view", info="metrics.coverage:CoverageInfo"),
     Entry("validity", "coverage", "Are the synthetic values ones the real data allows? 1 = no "
           "value out of range, unseen or unreadable.", "metrics.coverage:validity", "columns",
           kinds=ANALYSED, rendering="column_view"),
     Entry("detection", "detection", "How hard a classifier finds it to tell synthetic rows from "
           "real ones: 1 = no better than a coin (ROC AUC 0.5), 0 = every row told apart (AUC 1).",
-          "metrics.detection:detection", "rows", rendering="detection_view", weight=4.0),
+          "metrics.detection:detection", "rows", rendering="detection_view", info="metrics.detection:DetectionInfo", weight=4.0),
     Entry("privacy", "privacy", "Are real records copied or nearly copied? 1 = synthetic rows "
           "are no closer to the training rows than to unseen real rows, and no more exact copies "
           "than chance gives.", "metrics.privacy:compute_privacy", "rows",
-          kinds=ANALYSED, rendering="privacy_view", weight=3.0),
+          kinds=ANALYSED, rendering="privacy_view", info="metrics.privacy:PrivacyInfo", weight=3.0),
     Entry("utility", "utility", "Does a model trained on synthetic data do as well on real rows "
           "as one trained on real data? 1 = as well (TSTR over TRTR, primary metric, mean of a "
           "linear and a boosted model).", "metrics.utility:utility", "table",
-          rendering="utility_view", weight=4.0),
+          rendering="utility_view", info="metrics.utility:UtilityInfo", weight=4.0),
     Entry("row_flags", "rows", "Which synthetic rows deserve a look: invalid, anomalous, copied, "
           "near copies or obviously synthetic. 1 = no row flagged.", "metrics.flags:row_flags",
-          "rows", needs=("detection", "privacy"), rendering="flag_view", counts=False),
+          "rows", needs=("detection", "privacy"), rendering="flag_view", info="metrics.flags:FlagsInfo", counts=False),
     Entry("wasserstein_similarity", "fidelity", "How far each number or date column's values "
           "must move to match the real ones, as a share of the real range: 1 = not at all "
           "(reported, not counted in the scores).", "metrics.wasserstein:wasserstein_similarity",

@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from metrics.encode import Encoded
+from metrics.findings import merge_findings, rank_findings
 from metrics.marginal import column_shapes_score, column_shapes_table
 from metrics.options import Options
 from metrics.pairs import pair_trends_score, pair_trends_table
-from metrics.results import SEVERITY_ORDER, Finding
+from metrics.results import Finding
 from metrics.schema import Kind, Schema
 
 _SDTYPE = {
@@ -89,36 +90,6 @@ def sdmetrics_reference(
         }
 
 
-def merge_findings(findings: list[Finding]) -> list[Finding]:
-    """Fidelity findings with one finding per broken column, worst first.
-
-    A pair finding is dropped when the column it is about already has a high-severity
-    finding of its own (marginal, missing category, range, missing values, validity): the
-    column's finding says what is wrong, and its pairs are only consequences. For a
-    column-grouped pair finding "the column it is about" is its first column; for a single
-    pair it is either column. Findings are then sorted by severity, then by score.
-    """
-    broken = {
-        f.columns[0] for f in findings if f.kind != "pair" and f.severity == "high" and f.columns
-    }
-    kept = []
-    for f in findings:
-        if f.kind == "pair":
-            about = f.columns[:1] if len(f.columns) > 2 else f.columns
-            if any(c in broken for c in about):
-                continue
-        kept.append(f)
-    return rank_findings(kept)
-
-
-def rank_findings(findings: list[Finding]) -> list[Finding]:
-    """Findings sorted by severity (high first), then by score (lowest first)."""
-    return sorted(
-        findings,
-        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.score if f.score is not None else 1.0),
-    )
-
-
 def fidelity_findings(enc: Encoded, options: Options | None = None) -> list[Finding]:
     """Findings of column shapes, pair trends, missing values, coverage and validity, merged.
 
@@ -132,3 +103,7 @@ def fidelity_findings(enc: Encoded, options: Options | None = None) -> list[Find
     for table_fn in (missing_values_table, coverage_table, validity_table):
         found += table_fn(enc)[1]
     return merge_findings(found)
+
+
+__all__ = ["fidelity_findings", "merge_findings", "quality_report", "rank_findings",
+           "sdmetrics_metadata", "sdmetrics_reference"]  # fmt: skip

@@ -27,8 +27,8 @@ import pandas as pd
 
 from metrics.catalogue import BY_NAME, FAMILIES, Entry, needed_results, run_order
 from metrics.encode import Encoded, encode
+from metrics.findings import assessment_findings
 from metrics.options import Options
-from metrics.quality import merge_findings
 from metrics.results import Finding, MetricResult, Progress, no_progress
 from metrics.schema import Schema, infer
 
@@ -104,23 +104,6 @@ def _family_scores(results: dict[str, MetricResult]) -> dict[str, float]:
     return scores
 
 
-# Row-flag findings that restate another metric's finding about the same rows.
-_RESTATED = {"copied_rows": ("privacy", "exact_copies")}
-
-
-def _sorted_findings(results: dict[str, MetricResult]) -> list[Finding]:
-    """All findings, one per problem, most serious first.
-
-    A pair finding about a column that already has a high finding of its own is dropped (the
-    column's finding says what is wrong; see ``quality.merge_findings``), and a row-flag finding
-    that only restates another metric's finding is dropped too.
-    """
-    found = [f for res in results.values() for f in res.findings]
-    stated = {(f.metric, f.kind) for f in found}
-    found = [f for f in found if _RESTATED.get(f.kind) not in stated]
-    return merge_findings(found)
-
-
 def _call(
     info: Entry, enc: Encoded, options: Options, progress: Progress, done: dict[str, MetricResult]
 ) -> MetricResult:
@@ -173,7 +156,7 @@ def run(
     return Assessment(
         results=results,
         scores=_family_scores(results),
-        findings=_sorted_findings(results),
+        findings=assessment_findings(results),
         inputs=inputs or {},
         schema=enc.schema,
         options=options,
@@ -191,7 +174,7 @@ def with_result(a: Assessment, result: MetricResult, options: Options | None = N
         a,
         results=results,
         scores=_family_scores(results),
-        findings=_sorted_findings(results),
+        findings=assessment_findings(results),
         options=options or a.options,
     )
 

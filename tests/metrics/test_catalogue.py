@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -44,6 +45,17 @@ def test_every_entry_names_a_function_a_family_and_a_shape():
         assert callable(e.fn), e.name
         assert e.family in (*catalogue.FAMILIES, "rows"), e.name
         assert e.result in catalogue.SHAPES, e.name
+        assert e.info_type is None or dataclasses.is_dataclass(e.info_type), e.name
+
+
+def test_a_result_carries_the_typed_values_its_entry_declares():
+    from tests.demo_pair import assessment
+
+    a = assessment()
+    for e in catalogue.CATALOGUE:
+        res = a.result(e.name)
+        if res is not None and e.info_type is not None and res.error is None:
+            assert isinstance(res.extra, e.info_type), e.name
 
 
 REPORT_IN_ORDER = """

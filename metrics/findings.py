@@ -1,0 +1,53 @@
+"""Findings across metrics: merged by root cause, ranked by severity, one per problem.
+
+The suite gathers every metric's findings through :func:`assessment_findings`; the sdmetrics
+parity helpers and the tests use :func:`merge_findings` on fidelity findings alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from metrics.results import SEVERITY_ORDER, Finding, MetricResult
+
+# Row-flag findings that restate another metric's finding about the same rows:
+# kind -> (metric, kind) of the finding that already says it.
+RESTATED = {"copied_rows": ("privacy", "exact_copies")}
+
+
+def rank_findings(findings: list[Finding]) -> list[Finding]:
+    """Findings sorted by severity (high first), then by score (lowest first)."""
+    return sorted(
+        findings,
+        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.score if f.score is not None else 1.0),
+    )
+
+
+def merge_findings(findings: list[Finding]) -> list[Finding]:
+    """One finding per broken column, worst first.
+
+    A pair finding is dropped when the column it is about already has a high-severity
+    finding of its own (marginal, missing category, range, missing values, validity): the
+    column's finding says what is wrong, and its pairs are only consequences. For a
+    column-grouped pair finding "the column it is about" is its first column; for a single
+    pair it is either column. Findings are then ranked (:func:`rank_findings`).
+    """
+    broken = {
+        f.columns[0] for f in findings if f.kind != "pair" and f.severity == "high" and f.columns
+    }
+    kept = []
+    for f in findings:
+        if f.kind == "pair":
+            about = f.columns[:1] if len(f.columns) > 2 else f.columns
+            if any(c in broken for c in about):
+                continue
+        kept.append(f)
+    return rank_findings(kept)
+
+
+def assessment_findings(results: Mapping[str, MetricResult]) -> list[Finding]:
+    """Every metric's findings, one per problem, most serious first: merged by column, and a
+    row-flag finding that only restates another metric's finding left out."""
+    found = [f for res in results.values() for f in res.findings]
+    stated = {(f.metric, f.kind) for f in found}
+    return merge_findings([f for f in found if RESTATED.get(f.kind) not in stated])
