@@ -49,7 +49,7 @@ from metrics.coverage_ranges import MAX_NAMED, coverage_table, finite_range, sha
 from metrics.encode import MISSING, Encoded, Side
 from metrics.marginal import category_counts, fmt_share, fmt_value
 from metrics.options import Options
-from metrics.results import Finding, MetricResult, Progress
+from metrics.results import Finding, MetricResult, Progress, typed_extra
 from metrics.schema import Kind
 from metrics.summary import summary_statistics
 
@@ -239,9 +239,7 @@ class CoverageInfo:
 def info(result: MetricResult | None) -> CoverageInfo:
     """The :class:`CoverageInfo` of a coverage result; an empty one when there is none (the
     metric was skipped, or the suite caught it failing)."""
-    if result is not None and isinstance(result.extra, CoverageInfo):
-        return result.extra
-    return CoverageInfo()
+    return typed_extra(result, CoverageInfo)
 
 
 def coverage(enc: Encoded, options: Options, progress: Progress) -> MetricResult:

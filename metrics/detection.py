@@ -38,7 +38,7 @@ from metrics.features import (
     permutation_drops,
 )
 from metrics.options import Options
-from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
+from metrics.results import Finding, MetricResult, Progress, Severity, no_progress, typed_extra
 
 NAME = "detection"
 FAMILY = "detection"
@@ -93,9 +93,7 @@ class DetectionInfo:
 def info(result: MetricResult | None) -> DetectionInfo:
     """The :class:`DetectionInfo` of a detection result; an empty one when there is none (the
     metric was skipped, or the suite caught it failing)."""
-    if result is not None and isinstance(result.extra, DetectionInfo):
-        return result.extra
-    return DetectionInfo()
+    return typed_extra(result, DetectionInfo)
 
 
 def detection_score(auc: float) -> float:

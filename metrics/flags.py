@@ -55,7 +55,7 @@ from metrics.flags_kinds import (
     Events,
 )
 from metrics.options import Options
-from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
+from metrics.results import Finding, MetricResult, Progress, Severity, no_progress, typed_extra
 
 NAME = "row_flags"
 FAMILY = "rows"  # row evidence for the review, not a scored family
@@ -103,9 +103,7 @@ class FlagsInfo:
 def info(result: MetricResult | None) -> FlagsInfo:
     """The :class:`FlagsInfo` of a row-flags result; an empty one when there is none (the
     metric was skipped, failed, or the suite caught it failing)."""
-    if result is not None and isinstance(result.extra, FlagsInfo):
-        return result.extra
-    return FlagsInfo()
+    return typed_extra(result, FlagsInfo)
 
 
 def _obvious(proba: Any, n: int, ev: Events, notes: list[str]) -> None:

@@ -56,7 +56,15 @@ import pandas as pd
 from metrics.encode import Encoded
 from metrics.options import Options
 from metrics.pairs_measure import Pair, contingencies, correlations
-from metrics.results import SEVERITY_ORDER, Finding, MetricResult, Progress, Severity, no_progress
+from metrics.results import (
+    SEVERITY_ORDER,
+    Finding,
+    MetricResult,
+    Progress,
+    Severity,
+    no_progress,
+    typed_extra,
+)
 
 NAME = "pair_trends"
 NEGLIGIBLE = 0.05  # strength below which a pair carries no trend to keep
@@ -108,9 +116,7 @@ class PairsInfo:
 def info(result: MetricResult | None) -> PairsInfo:
     """The :class:`PairsInfo` of a pair-trends result; the defaults when there is none (the
     metric was skipped, or the suite caught it failing)."""
-    if result is not None and isinstance(result.extra, PairsInfo):
-        return result.extra
-    return PairsInfo()
+    return typed_extra(result, PairsInfo)
 
 
 def pair_columns(enc: Encoded, seed: int) -> list[str]:

@@ -70,7 +70,7 @@ from metrics.privacy_rows import (
     references,
     sample_rows,
 )
-from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
+from metrics.results import Finding, MetricResult, Progress, Severity, no_progress, typed_extra
 from metrics.schema import Kind
 
 NAME = "privacy"
@@ -141,9 +141,7 @@ class PrivacyInfo:
 def info(result: MetricResult | None) -> PrivacyInfo:
     """The :class:`PrivacyInfo` of a privacy result; an empty one when there is none (the
     metric was skipped, or the suite caught it failing)."""
-    if result is not None and isinstance(result.extra, PrivacyInfo):
-        return result.extra
-    return PrivacyInfo()
+    return typed_extra(result, PrivacyInfo)
 
 
 def _failed(message: str, excluded_columns: list[str] | None = None) -> MetricResult:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, TypeVar, get_args
 
 import pandas as pd
 
 # The severities, most serious first: the one definition the store, the review queue and the
 # findings' ranking derive from (a severity's rank is its position here).
+T = TypeVar("T")
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER: dict[str, int] = {s: i for i, s in enumerate(get_args(Severity))}
 
@@ -107,3 +108,11 @@ class MetricResult:
     def scored(self) -> Score:
         low, high = self.interval if self.interval is not None else (None, None)
         return Score(self.score, low, high, self.floor)
+
+
+def typed_extra(result: MetricResult | None, kind: type[T]) -> T:
+    """The typed values a result carries (``result.extra``), or ``kind()``'s defaults when it
+    carries none: the metric was skipped, or the suite caught it failing."""
+    if result is not None and isinstance(result.extra, kind):
+        return result.extra
+    return kind()

@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from metrics.encode import Encoded
 from metrics.features import FeatureSpace, feature_columns, model_threads
 from metrics.options import Options
-from metrics.results import Finding, MetricResult, Progress, no_progress
+from metrics.results import Finding, MetricResult, Progress, no_progress, typed_extra
 from metrics.utility_models import (
     MODELS,
     PRIMARY,
@@ -134,9 +134,7 @@ class UtilityInfo:
 def info(result: MetricResult | None) -> UtilityInfo:
     """The :class:`UtilityInfo` of a utility result; an empty one when there is none (the
     metric was skipped, or the suite caught it failing)."""
-    if result is not None and isinstance(result.extra, UtilityInfo):
-        return result.extra
-    return UtilityInfo()
+    return typed_extra(result, UtilityInfo)
 
 
 def evaluate(
