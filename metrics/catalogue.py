@@ -57,6 +57,8 @@ class Entry:
     info:
         ``"module:Class"`` of the typed values its result carries beside the score and the
         details (``MetricResult.extra``), or empty when it has none.
+    method:
+        How its interval and its noise floor are made, in words for the reports.
     """
 
     name: str
@@ -70,6 +72,7 @@ class Entry:
     counts: bool = True
     weight: float = 1.0
     info: str = ""
+    method: str = ""
 
     @property
     def fn(self) -> Callable[..., Any]:
@@ -88,30 +91,38 @@ def _load(target: str) -> Any:
 CATALOGUE: tuple[Entry, ...] = (
     Entry("column_shapes", "fidelity", "Does each column's distribution match the real one? "
           "1 = same distribution.", "metrics.marginal:column_shapes", "columns",
-          kinds=ANALYSED, rendering="column_view", weight=2.0),
+          kinds=ANALYSED, rendering="column_view", weight=2.0,
+          method="interval: seeded bootstrap, each side's value counts re-weighted on the real data's bins; floor: the score of independent samples drawn from the real frequencies at the synthetic size"),
     Entry("pair_trends", "fidelity", "Are relations between pairs of columns kept? 1 = same "
           "correlations and associations.", "metrics.pairs:pair_trends", "pairs",
-          kinds=ANALYSED, rendering="pair_view", info="metrics.pairs:PairsInfo", weight=3.0),
+          kinds=ANALYSED, rendering="pair_view", info="metrics.pairs:PairsInfo", weight=3.0,
+          method="interval: seeded bootstrap of each pair's counts (contingency tables) and Fisher's z for correlations; floor: the score of independent samples drawn from the real data at the synthetic size"),
     Entry("missing_values", "coverage", "Does each column have as many missing values as in "
           "the real data? 1 = same share.", "metrics.coverage:missing_values", "columns",
-          kinds=ALL_KINDS, rendering="column_view"),
+          kinds=ALL_KINDS, rendering="column_view",
+          method="interval: Wilson intervals on each side's missing share; floor: the score of an independent sample of the real missing share at the synthetic size"),
     Entry("coverage", "coverage", "Does the synthetic data reach the real ranges and "
           "categories? 1 = every real range and category covered.", "metrics.coverage:coverage",
-          "columns", kinds=ANALYSED, rendering="column_view", info="metrics.coverage:CoverageInfo"),
+          "columns", kinds=ANALYSED, rendering="column_view", info="metrics.coverage:CoverageInfo",
+          method="interval: seeded bootstrap of the synthetic value counts; floor: the coverage of independent samples drawn from the real frequencies at the synthetic size"),
     Entry("validity", "coverage", "Are the synthetic values ones the real data allows? 1 = no "
           "value out of range, unseen or unreadable.", "metrics.coverage:validity", "columns",
-          kinds=ANALYSED, rendering="column_view"),
+          kinds=ANALYSED, rendering="column_view",
+          method="interval: Wilson interval on the share of valid values; floor: 1 (real values are valid by definition)"),
     Entry("detection", "detection", "How hard a classifier finds it to tell synthetic rows from "
           "real ones: 1 = no better than a coin (ROC AUC 0.5), 0 = every row told apart (AUC 1).",
-          "metrics.detection:detection", "rows", rendering="detection_view", info="metrics.detection:DetectionInfo", weight=4.0),
+          "metrics.detection:detection", "rows", rendering="detection_view", info="metrics.detection:DetectionInfo", weight=4.0,
+          method="interval: DeLong's interval on the cross-validated ROC AUC; floor: the same classifier telling the real rows from the holdout (or a split of the real rows), capped and seeded"),
     Entry("privacy", "privacy", "Are real records copied or nearly copied? 1 = synthetic rows "
           "are no closer to the training rows than to unseen real rows, and no more exact copies "
           "than chance gives.", "metrics.privacy:compute_privacy", "rows",
-          kinds=ANALYSED, rendering="privacy_view", info="metrics.privacy:PrivacyInfo", weight=3.0),
+          kinds=ANALYSED, rendering="privacy_view", info="metrics.privacy:PrivacyInfo", weight=3.0,
+          method="interval: Wilson intervals on the rates and shares; floor: the holdout reference (or a seeded split of the real rows)"),
     Entry("utility", "utility", "Does a model trained on synthetic data do as well on real rows "
           "as one trained on real data? 1 = as well (TSTR over TRTR, primary metric, mean of a "
           "linear and a boosted model).", "metrics.utility:utility", "table",
-          rendering="utility_view", info="metrics.utility:UtilityInfo", weight=4.0),
+          rendering="utility_view", info="metrics.utility:UtilityInfo", weight=4.0,
+          method="interval: seeded bootstrap over the real test rows; floor: 1, a model trained on real rows (TRTR) is the reference"),
     Entry("row_flags", "rows", "Which synthetic rows deserve a look: invalid, anomalous, copied, "
           "near copies or obviously synthetic. 1 = no row flagged.", "metrics.flags:row_flags",
           "rows", needs=("detection", "privacy"), rendering="flag_view", info="metrics.flags:FlagsInfo", counts=False),

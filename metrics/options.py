@@ -11,6 +11,12 @@ class Options:
     """Settings of one assessment run (stored with the run, so keep them plain values)."""
 
     seed: int = 0
+    # Level of every interval, and how many seeded resamples a bootstrap interval draws.
+    confidence: float = 0.95
+    n_boot: int = 200
+    # A target that a model predicts (almost) perfectly from the real data says little about
+    # the synthetic data: its utility is shown but kept out of Overall unless this is set.
+    keep_trivial_target: bool = False
     # Reproduce sdmetrics' QualityReport definitions exactly instead of SynthLens' fixes.
     sdmetrics_compatible: bool = False
     correlation: str = "pearson"  # or "spearman"

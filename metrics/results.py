@@ -58,6 +58,9 @@ class Finding:
     metric: str
     rows: tuple[int, ...] = ()
     score: float | None = None
+    # How far the score sits below its noise floor beyond its uncertainty (floor minus the
+    # interval's favourable end): findings rank by it, so the worst departures come first.
+    beyond: float | None = None
 
     def key(self) -> str:
         """Identity of a finding across runs (used to carry review decisions over)."""
@@ -104,6 +107,9 @@ class MetricResult:
     error: str | None = None
     interval: tuple[float, float] | None = None
     floor: float | None = None
+    # Why a computed score is shown but kept out of its family and Overall (a trivially
+    # predictable target, a real target at chance), or None when it counts.
+    excluded: str | None = None
 
     def scored(self) -> Score:
         low, high = self.interval if self.interval is not None else (None, None)

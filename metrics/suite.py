@@ -31,6 +31,7 @@ from metrics.findings import assessment_findings
 from metrics.options import Options
 from metrics.results import Finding, MetricResult, Progress, no_progress
 from metrics.schema import Schema, infer
+from metrics.uncertainty import mean_bounds, mean_floor
 
 VERSION = "0.1.0"
 FAMILY_LABELS = {
@@ -77,6 +78,10 @@ class Assessment:
     options: Options
     timings: dict[str, float] = field(default_factory=dict)
     version: str = VERSION
+    # family (and "overall") -> interval of its score, and what an independent real sample
+    # scores; a family whose metrics lack one has none.
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    floors: dict[str, float] = field(default_factory=dict)
 
     def result(self, name: str) -> MetricResult | None:
         return self.results.get(name)
@@ -90,18 +95,41 @@ def frame_sha256(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _family_scores(results: dict[str, MetricResult]) -> dict[str, float]:
-    by_family: dict[str, list[float]] = {f: [] for f in FAMILIES}
+def _counted(results: dict[str, MetricResult]) -> dict[str, list[MetricResult]]:
+    """Family -> the results whose score counts in it: computed, not excluded, and of a metric
+    the catalogue counts."""
+    by_family: dict[str, list[MetricResult]] = {f: [] for f in FAMILIES}
     for name, res in results.items():
         info = BY_NAME.get(name)
-        if info is not None and not info.counts:
-            continue  # reported, not counted (the catalogue says which)
+        if (info is not None and not info.counts) or res.excluded:
+            continue  # reported, not counted (the catalogue or the metric says why)
         family = info.family if info else res.family
         if family in by_family and res.score is not None and np.isfinite(res.score):
-            by_family[family].append(float(res.score))
-    scores = {f: float(np.mean(v)) for f, v in by_family.items() if v}
+            by_family[family].append(res)
+    return {f: v for f, v in by_family.items() if v}
+
+
+def _family_scores(results: dict[str, MetricResult]) -> dict[str, float]:
+    scores = {f: float(np.mean([r.score for r in v])) for f, v in _counted(results).items()}
     scores["overall"] = float(np.mean(list(scores.values()))) if scores else float("nan")
     return scores
+
+
+def _family_bounds(
+    results: dict[str, MetricResult],
+) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
+    """Intervals and floors of the family scores and of Overall, from their metrics' own
+    (:func:`metrics.uncertainty.mean_bounds`: as wide as if the parts moved together)."""
+    counted = _counted(results)
+    intervals = {f: mean_bounds(r.interval for r in v) for f, v in counted.items()}
+    floors = {f: mean_floor(r.floor for r in v) for f, v in counted.items()}
+    if counted:
+        intervals["overall"] = mean_bounds(intervals[f] for f in counted)
+        floors["overall"] = mean_floor(floors[f] for f in counted)
+    return (
+        {f: i for f, i in intervals.items() if i is not None},
+        {f: v for f, v in floors.items() if v is not None},
+    )
 
 
 def _call(
@@ -153,6 +181,7 @@ def run(
         results[name] = replace(res, family=info.family)  # the catalogue names the family
         spent += info.weight
     progress(1.0, "Done.")
+    intervals, floors = _family_bounds(results)
     return Assessment(
         results=results,
         scores=_family_scores(results),
@@ -161,6 +190,8 @@ def run(
         schema=enc.schema,
         options=options,
         timings=timings,
+        intervals=intervals,
+        floors=floors,
     )
 
 
@@ -170,9 +201,12 @@ def with_result(a: Assessment, result: MetricResult, options: Options | None = N
     Lets the app re-run one metric (utility for another target) without re-running the rest.
     """
     results = {**a.results, result.name: result}
+    intervals, floors = _family_bounds(results)
     return replace(
         a,
         results=results,
+        intervals=intervals,
+        floors=floors,
         scores=_family_scores(results),
         findings=assessment_findings(results),
         options=options or a.options,

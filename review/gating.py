@@ -31,8 +31,10 @@ def assessment_reasons(assessment: Any) -> dict[str, str]:
     """Family -> why its score is missing: the first error of its metrics, else a hint."""
     reasons: dict[str, str] = {}
     for res in (getattr(assessment, "results", None) or {}).values():
-        if getattr(res, "error", None) and res.family not in reasons:
-            reasons[res.family] = str(res.error)
+        # A metric's error, or why its computed score is kept out (a target at chance...).
+        why = getattr(res, "error", None) or getattr(res, "excluded", None)
+        if why and res.family not in reasons:
+            reasons[res.family] = str(why)
     options = getattr(assessment, "options", None)
     if "utility" not in reasons and getattr(options, "target", "") is None:
         reasons["utility"] = "no target column chosen"
