@@ -13,27 +13,40 @@ from metrics.results import SEVERITY_ORDER, Finding, MetricResult
 # Row-flag findings that restate another metric's finding about the same rows:
 # kind -> (metric, kind) of the finding that already says it.
 RESTATED = {"copied_rows": ("privacy", "exact_copies")}
+# Findings about a column's own values: when one is high-severity, the column is broken and its
+# pairs' findings are consequences of it. A finding of another kind on the same column (the
+# utility target's, a row flag's) says something else and never hides a pair finding.
+COLUMN_ROOTS = frozenset(
+    {"marginal", "missing_category", "scarce_category", "range_not_covered", "missing_values",
+     "invalid_values"}
+)  # fmt: skip
 
 
 def rank_findings(findings: list[Finding]) -> list[Finding]:
-    """Findings sorted by severity (high first), then by score (lowest first)."""
-    return sorted(
-        findings,
-        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.score if f.score is not None else 1.0),
-    )
+    """Findings sorted by severity (high first), then by how far their score sits below its
+    noise floor beyond its uncertainty (farthest first), then by score (lowest first)."""
+
+    def key(f: Finding) -> tuple[int, float, float]:
+        beyond = f.beyond if f.beyond is not None else float("-inf")
+        return (SEVERITY_ORDER.get(f.severity, 9), -beyond, f.score if f.score is not None else 1.0)
+
+    return sorted(findings, key=key)
 
 
 def merge_findings(findings: list[Finding]) -> list[Finding]:
     """One finding per broken column, worst first.
 
     A pair finding is dropped when the column it is about already has a high-severity
-    finding of its own (marginal, missing category, range, missing values, validity): the
-    column's finding says what is wrong, and its pairs are only consequences. For a
+    finding of its own values (:data:`COLUMN_ROOTS`: marginal, missing category, range,
+    missing values, validity): the column's finding says what is wrong, and its pairs are only
+    consequences, still listed with their scores in the pair trends details. For a
     column-grouped pair finding "the column it is about" is its first column; for a single
     pair it is either column. Findings are then ranked (:func:`rank_findings`).
     """
     broken = {
-        f.columns[0] for f in findings if f.kind != "pair" and f.severity == "high" and f.columns
+        f.columns[0]
+        for f in findings
+        if f.kind in COLUMN_ROOTS and f.severity == "high" and f.columns
     }
     kept = []
     for f in findings:

@@ -61,9 +61,7 @@ def wilson(k: float, n: float, confidence: float) -> tuple[float, float] | None:
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
-def resampled_counts(
-    generator: np.random.Generator, counts: np.ndarray, n_boot: int
-) -> np.ndarray:
+def resampled_counts(generator: np.random.Generator, counts: np.ndarray, n_boot: int) -> np.ndarray:
     """``n_boot`` bootstrap copies of a count vector (multinomial with the observed shares).
 
     A bootstrap of rows is a multinomial re-weighting of the counts of their codes, so it never
