@@ -112,12 +112,12 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("detection", "detection", "How hard a classifier finds it to tell synthetic rows from "
           "real ones: 1 = no better than a coin (ROC AUC 0.5), 0 = every row told apart (AUC 1).",
           "metrics.detection:detection", "rows", rendering="detection_view", info="metrics.detection:DetectionInfo", weight=4.0,
-          method="interval: DeLong's interval on the cross-validated ROC AUC; floor: the same classifier telling the real rows from the holdout (or a split of the real rows), capped and seeded"),
+          method="interval: DeLong's interval on the cross-validated out-of-fold ROC AUC, mapped to the score; floor: the same classifier telling the real rows from the holdout (or two seeded halves of the real rows), size-matched up to 5,000 rows a side, seeded"),
     Entry("privacy", "privacy", "Are real records copied or nearly copied? 1 = synthetic rows "
           "are no closer to the training rows than to unseen real rows, and no more exact copies "
           "than chance gives.", "metrics.privacy:compute_privacy", "rows",
           kinds=ANALYSED, rendering="privacy_view", info="metrics.privacy:PrivacyInfo", weight=3.0,
-          method="interval: Wilson intervals on the rates and shares; floor: the holdout reference (or a seeded split of the real rows)"),
+          method="interval: Wilson intervals on the rates and shares (the DCR share on its effective rows: synthetic rows sharing a nearest real record count once), Newcombe's interval on the copy excess, propagated through min(copy score, DCR score); floor: mean score of seeded binomial draws of an independent real sample of the synthetic size against the holdout reference (uploaded holdout or seeded split)"),
     Entry("utility", "utility", "Does a model trained on synthetic data do as well on real rows "
           "as one trained on real data? 1 = as well (TSTR over TRTR, primary metric, mean of a "
           "linear and a boosted model).", "metrics.utility:utility", "table",

@@ -12,23 +12,35 @@ classifier does no better than a coin (the rows are indistinguishable), 0 when i
 every synthetic row from every real one (AUC 1). This is sdmetrics' ``LogisticDetection``
 formula applied to a stronger classifier.
 
+Interval and floor
+------------------
+The AUC's interval is DeLong's on the out-of-fold probabilities (:mod:`metrics.detection_auc`).
+The score falls as the AUC rises, so the score's interval maps the AUC's bounds the other way
+round: ``(score(AUC high), score(AUC low))``, each clipped by the formula's ``max``. The floor is
+the score of the same classifier telling real rows from holdout rows, or from other real rows
+(:mod:`metrics.detection_floor`).
+
 Findings
 --------
-From an AUC of :data:`AUC_LOW` (low severity), :data:`AUC_MEDIUM` (medium) and
-:data:`AUC_HIGH` (high), one finding names the columns whose permutation drops the AUC most,
-i.e. the columns that give the synthetic data away.
+One finding when the score's interval lies below the floor, with its severity from that
+distance (:func:`metrics.uncertainty.severity_beyond`); it names the columns whose permutation
+drops the AUC most, i.e. the columns that give the synthetic data away. When the AUC reaches
+:data:`SEPARATES_ALL` the classifier tells nearly every row apart: the finding says so once,
+lists no rows, and ``DetectionInfo.separates_all`` tells the row flags not to flag every row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from metrics.detection_auc import auc_interval, detection_score, score_interval
+from metrics.detection_floor import N_FOLDS, Floor, fit, folds, measure_floor
+from metrics.detection_words import Measured, auc_words, findings, rows_table, sample_words
 from metrics.encode import Encoded
 from metrics.features import (
     FeatureSpace,
@@ -38,17 +50,18 @@ from metrics.features import (
     permutation_drops,
 )
 from metrics.options import Options
-from metrics.results import Finding, MetricResult, Progress, Severity, no_progress, typed_extra
+from metrics.results import MetricResult, Progress, no_progress, typed_extra
 
 NAME = "detection"
 FAMILY = "detection"
 MIN_ROWS = 20  # per side; below this a cross-validated AUC says nothing
-N_FOLDS = 3
 TOP_ROWS = 100  # synthetic rows listed in ``details``
 IMPORTANCE_ROWS = 2000  # rows per fold used for permutation importances
 VALUE_COLUMNS = 3  # most important columns whose values are shown next to each listed row
-AUC_LOW, AUC_MEDIUM, AUC_HIGH = 0.6, 0.75, 0.9
-FINDING_ROWS = 20  # rows quoted in the finding (those with probability >= 0.9)
+# From this AUC the classifier tells nearly every synthetic row apart (99% of synthetic-real
+# pairs ranked the right way round): the data differs as a whole, not row by row.
+SEPARATES_ALL = 0.99
+_SCALE = "0.5 = indistinguishable, 1 = every row told apart"
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,19 @@ class DetectionInfo:
         when not measured.
     message:
         What was measured, in a sentence ("" when not measured).
+    auc_interval:
+        DeLong's interval of ``auc`` (``Options.confidence``), None when not measured.
+    floor_auc:
+        Out-of-fold ROC AUC of the same classifier telling real rows from the holdout (or from a
+        seeded half of the real rows): what an independent real sample reaches. None when not
+        measured (too few rows; the floor is then the ideal 1).
+    floor_rows:
+        Rows per side of the floor classifier (size-matched, at most ``detection_floor.FLOOR_ROWS``).
+    floor_note:
+        How the floor was made, in a sentence.
+    separates_all:
+        The AUC is at least :data:`SEPARATES_ALL`: nearly every synthetic row is told apart, so
+        flagging rows one by one says nothing (the row flags skip this reason then).
     """
 
     n_per_side: int | None = None
@@ -88,32 +114,17 @@ class DetectionInfo:
     importances: dict[str, float] = field(default_factory=dict)
     synthetic_proba: np.ndarray | None = None
     message: str = ""
+    auc_interval: tuple[float, float] | None = None
+    floor_auc: float | None = None
+    floor_rows: int | None = None
+    floor_note: str = ""
+    separates_all: bool = False
 
 
 def info(result: MetricResult | None) -> DetectionInfo:
     """The :class:`DetectionInfo` of a detection result; an empty one when there is none (the
     metric was skipped, or the suite caught it failing)."""
     return typed_extra(result, DetectionInfo)
-
-
-def detection_score(auc: float) -> float:
-    """``1 - max(0, (AUC - 0.5) * 2)``: 1 = indistinguishable, 0 = perfectly separable."""
-    if not np.isfinite(auc):
-        return float("nan")
-    return float(1.0 - max(0.0, (auc - 0.5) * 2.0))
-
-
-def _model(n_train: int, seed: int) -> HistGradientBoostingClassifier:
-    # Small leaves on small data so a handful of impossible rows can still form their own
-    # region; sklearn's default of 20 on large data keeps the trees from chasing noise.
-    leaf = int(min(20, max(5, n_train // 100)))
-    return HistGradientBoostingClassifier(
-        max_iter=60,
-        learning_rate=0.3,
-        min_samples_leaf=leaf,
-        early_stopping=True,
-        random_state=seed,
-    )
 
 
 @dataclass
@@ -156,17 +167,14 @@ def _cross_validate(
     drops = np.zeros(X.shape[1])
     fold_auc: list[float] = []
     rng = np.random.default_rng(seed)
-    folds = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
-    for k, (train, test) in enumerate(folds.split(X, y)):
+    for k, (train, test) in enumerate(folds(y, seed)):
         progress(k / N_FOLDS, f"Detection: training fold {k + 1} of {N_FOLDS} on {words}")
-        model = _model(len(train), seed)
-        model.set_params(categorical_features=cat_mask if cat_mask.any() else None)
-        model.fit(X[train], y[train])
+        model = fit(X, y, train, cat_mask, seed)
         oof[test] = model.predict_proba(X[test])[:, 1]
         fold_auc.append(auc_score(y[test], oof[test]))
 
-        def proba(m: np.ndarray, fit: HistGradientBoostingClassifier = model) -> np.ndarray:
-            return fit.predict_proba(m)[:, 1]
+        def proba(m: np.ndarray, fitted: HistGradientBoostingClassifier = model) -> np.ndarray:
+            return fitted.predict_proba(m)[:, 1]
 
         drops += permutation_drops(
             proba,
@@ -220,7 +228,7 @@ def detect(
     prep = _prepare(enc, options, columns)
     if not prep.keep.any():
         return _indistinguishable(enc, prep)
-    return _classified(enc, prep, options.seed, progress)
+    return _classified(enc, prep, options, progress)
 
 
 @dataclass
@@ -254,59 +262,74 @@ def _prepare(enc: Encoded, options: Options, columns: list[str]) -> _Prepared:
         n_synthetic=n_syn,
         columns=[c for c, k in zip(columns, keep, strict=True) if k],
     )
-    words = _sample_words(n, n_real, n_syn, options.max_model_rows)
+    words = sample_words(n, n_real, n_syn, options.max_model_rows)
     return _Prepared(sample, space, np.vstack([Xr, Xs]), keep, base, words)
 
 
 def _indistinguishable(enc: Encoded, prep: _Prepared) -> MetricResult:
-    """Every usable column holds one and the same value on both sides: nothing to tell apart."""
+    """Every usable column holds one and the same value on both sides: nothing to tell apart,
+    so the AUC is 0.5 exactly, its interval a point, and the floor can do no better."""
     proba_full = np.full(enc.synthetic.n_rows, np.nan)
     proba_full[prep.sample.synthetic_rows] = 0.5
     message = (
         f"No column varies across the {prep.words}; real and synthetic "
         "rows cannot be told apart (AUC 0.5)."
     )
+    extra = replace(
+        prep.base,
+        auc=0.5,
+        synthetic_proba=proba_full,
+        message=message,
+        auc_interval=(0.5, 0.5),
+        floor_note="No column varies, so the floor is the ideal 1 (AUC 0.5).",
+    )
     return MetricResult(
         NAME,
         FAMILY,
         score=1.0,
         raw=0.5,
-        details=_rows_table(np.array([], dtype=int), np.array([]), prep.space, enc, []),
-        extra=replace(prep.base, auc=0.5, synthetic_proba=proba_full, message=message),
+        details=rows_table(np.array([], dtype=int), np.array([]), prep.space, enc, []),
+        extra=extra,
+        interval=(1.0, 1.0),
+        floor=1.0,
     )
 
 
-def _classified(enc: Encoded, prep: _Prepared, seed: int, progress: Progress) -> MetricResult:
+def _classified(
+    enc: Encoded, prep: _Prepared, options: Options, progress: Progress
+) -> MetricResult:
     """Cross-validate the classifier on the varying columns and score its out-of-fold AUC."""
-    n, used, sample = prep.sample.n, prep.used, prep.sample
+    n, used, sample, seed = prep.sample.n, prep.used, prep.sample, options.seed
     X = prep.X[:, prep.keep]
     cat_mask = prep.space.categorical[prep.keep]
     y = np.r_[np.zeros(n, dtype=np.int8), np.ones(n, dtype=np.int8)]
     with threadpool_limits(limits=model_threads(2 * n), user_api="openmp"):
         oof, drops, fold_auc = _cross_validate(X, y, cat_mask, seed, progress, prep.words)
+    progress(0.95, "Detection: the same classifier on real rows only, for the floor")
+    floor = measure_floor(enc, prep.space, prep.keep, n, seed, MIN_ROWS)
     progress(1.0, "Detection: done")
 
     auc = float(auc_score(y, oof))
-    score = detection_score(auc)
+    measured = _measured(auc, auc_interval(y, oof, options.confidence), floor, options)
     importances = {c: float(d / N_FOLDS) for c, d in zip(used, drops, strict=True)}
     proba_syn = oof[n:]
     proba_full = np.full(enc.synthetic.n_rows, np.nan)
     proba_full[sample.synthetic_rows] = proba_syn
     order = np.lexsort((sample.synthetic_rows, -proba_syn))[:TOP_ROWS]
     top_cols = sorted(used, key=lambda c: -importances[c])[:VALUE_COLUMNS]
-    details = _rows_table(sample.synthetic_rows[order], proba_syn[order], prep.space, enc, top_cols)
+    details = rows_table(sample.synthetic_rows[order], proba_syn[order], prep.space, enc, top_cols)
     message = (
-        f"A gradient-boosted classifier separates real from synthetic rows with ROC AUC "
-        f"{auc:.3f} (0.5 = indistinguishable, 1 = every row told apart), "
-        f"{N_FOLDS}-fold cross-validated on {prep.words}."
+        f"A gradient-boosted classifier separates real from synthetic rows with "
+        f"{auc_words(auc, measured.auc_interval, options.confidence, _SCALE)}, "
+        f"{N_FOLDS}-fold cross-validated on {prep.words}. {floor.note}"
     )
     return MetricResult(
         NAME,
         FAMILY,
-        score=score,
+        score=measured.score,
         raw=auc,
         details=details,
-        findings=_findings(auc, score, importances, details),
+        findings=findings(measured, importances, details, NAME),
         extra=replace(
             prep.base,
             auc=auc,
@@ -314,71 +337,54 @@ def _classified(enc: Encoded, prep: _Prepared, seed: int, progress: Progress) ->
             importances=importances,
             synthetic_proba=proba_full,
             message=message,
+            auc_interval=measured.auc_interval,
+            floor_auc=floor.auc,
+            floor_rows=floor.n_per_side,
+            floor_note=floor.note,
+            separates_all=measured.separates_all,
         ),
+        interval=measured.interval,
+        floor=measured.floor,
     )
 
 
-def _sample_words(n: int, n_real: int, n_syn: int, cap: int) -> str:
-    if n == n_real == n_syn:
-        return f"{n:,} rows per side"
-    why = f"capped at {cap:,}" if n == cap else "the smaller side's size"
-    return (
-        f"{n:,} rows per side ({why}; the real data has {n_real:,} rows and the synthetic "
-        f"data {n_syn:,})"
+def _measured(
+    auc: float, interval: tuple[float, float] | None, floor: Floor, options: Options
+) -> Measured:
+    return Measured(
+        auc=auc,
+        auc_interval=interval,
+        score=detection_score(auc),
+        interval=score_interval(interval),
+        floor=detection_score(floor.auc) if floor.auc is not None else 1.0,
+        floor_auc=floor.auc,
+        separates_all=auc >= SEPARATES_ALL,
+        confidence=options.confidence,
     )
 
 
-def _rows_table(
-    rows: np.ndarray, proba: np.ndarray, space: FeatureSpace, enc: Encoded, top_cols: list[str]
-) -> pd.DataFrame:
-    values = [
-        "; ".join(f"{c}={space.describe(enc.synthetic, int(r), c)}" for c in top_cols) for r in rows
-    ]
-    return pd.DataFrame(
-        {
-            "row": rows.astype(np.int64),
-            "probability": proba.astype(np.float64),
-            "values": pd.Series(values, dtype=object),
-        }
-    )
+def detection_json(result: MetricResult) -> dict[str, Any]:
+    """The ``detection`` section of the JSON report: ``auc``, ``score``, ``rows_per_side`` and
+    ``error`` as before, plus ``interval`` (the score's ``[low, high]``), ``auc_interval``,
+    ``floor`` (the score an independent real sample reaches), ``floor_auc``, ``floor_rows``
+    and ``separates_all``; None where not measured."""
+    found = info(result)
 
+    def pair(interval: tuple[float, float] | None) -> list[float] | None:
+        return None if interval is None else [float(interval[0]), float(interval[1])]
 
-def _findings(
-    auc: float, score: float, importances: dict[str, float], details: pd.DataFrame
-) -> list[Finding]:
-    if auc < AUC_LOW:
-        return []
-    severity: Severity = "high" if auc >= AUC_HIGH else "medium" if auc >= AUC_MEDIUM else "low"
-    ranked = sorted(importances, key=lambda c: -importances[c])
-    top = importances[ranked[0]] if ranked else 0.0
-    # A column is named when shuffling it costs a real share of what the model can do.
-    named = [c for c in ranked[:3] if importances[c] >= max(0.01, 0.25 * top)]
-    if named:
-        parts = ", ".join(
-            f"'{c}' (AUC drops by {importances[c]:.2f} when it is shuffled)" for c in named
-        )
-        cause = f"the columns that give the synthetic rows away most are {parts}."
-    else:
-        cause = (
-            "no single column stands out, so the combination of columns gives the "
-            "synthetic rows away."
-        )
-    sure = details[details["probability"] >= 0.9]["row"].head(FINDING_ROWS)
-    message = (
-        f"A classifier tells synthetic rows from real ones with ROC AUC {auc:.2f} "
-        f"(0.5 would mean indistinguishable); {cause}"
-    )
-    return [
-        Finding(
-            kind="detectable",
-            severity=severity,
-            columns=tuple(named),
-            message=message,
-            metric=NAME,
-            rows=tuple(int(r) for r in sure),
-            score=score,
-        )
-    ]
+    return {
+        "auc": result.raw,
+        "score": result.score,
+        "rows_per_side": found.n_per_side,
+        "error": result.error,
+        "interval": pair(result.interval),
+        "auc_interval": pair(found.auc_interval),
+        "floor": result.floor,
+        "floor_auc": found.floor_auc,
+        "floor_rows": found.floor_rows,
+        "separates_all": found.separates_all,
+    }
 
 
 def detection(enc: Encoded, options: Options, progress: Progress) -> MetricResult:

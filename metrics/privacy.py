@@ -37,6 +37,17 @@ A verbatim copy discloses its record outright, so copies above the natural rate 
 the copy rate (5 % excess copies halve the score, 10 % give 0), and the worse of the two kinds of
 evidence decides.
 
+Intervals, floor and findings
+-----------------------------
+Wilson intervals on every rate and share, Newcombe's interval on the copy excess, both mapped
+through the score formulas (:mod:`metrics.privacy_intervals`). The floor is what an independent
+real sample of the synthetic data's size scores against the holdout reference (the uploaded
+holdout or the seeded split): the mean of seeded binomial draws at the natural copy rate and
+the expected DCR share. Memorisation is a finding only when the DCR score's interval lies below
+its floor (severity from that distance). Exact copies above the natural rate stay a finding even
+when few or within the noise, as before (high from 1% excess, medium below): each one discloses
+a real record outright. Copies at or below the natural rate are not a finding.
+
 Size
 ----
 Exact copies use every row (hashing). The nearest-neighbour searches use at most
@@ -45,24 +56,28 @@ Exact copies use every row (hashing). The nearest-neighbour searches use at most
 rows (enough for a percentile), and with an uploaded holdout the DCR share at most
 :data:`MAX_SHARE_QUERIES` synthetic rows (standard error below 0.004).
 
-The values measured travel in :class:`PrivacyInfo` (read with :func:`info`); row matching and
-the holdout split live in :mod:`metrics.privacy_rows`.
+The values measured travel in :class:`PrivacyInfo` (read with :func:`info`; it and the JSON
+section live in :mod:`metrics.privacy_info`); row matching and the holdout split live in
+:mod:`metrics.privacy_rows`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
+from metrics import uncertainty
 from metrics.distance import DistanceSpace, Neighbours, nearest
 from metrics.encode import Encoded, Side
 from metrics.options import Options
+from metrics.privacy_info import NEAR_COPY_PERCENTILE, PrivacyInfo, floor_note, pct, rate_words
+from metrics.privacy_info import privacy_json as privacy_json  # the JSON section, re-exported
+from metrics.privacy_intervals import bounds, counts_of, floors, median_interval
 from metrics.privacy_rows import (
     References,
+    effective_rows,
     finite_median,
     match_rows,
     merge_top2,
@@ -72,6 +87,7 @@ from metrics.privacy_rows import (
 )
 from metrics.results import Finding, MetricResult, Progress, Severity, no_progress, typed_extra
 from metrics.schema import Kind
+from metrics.uncertainty import beyond_floor, severity_beyond
 
 NAME = "privacy"
 FAMILY = "privacy"
@@ -80,62 +96,8 @@ MIN_SPLIT_ROWS = 10  # real rows needed to split off a holdout
 MAX_SEARCH_ROWS = 100_000
 MAX_HOLDOUT_QUERIES = 5_000  # 1% of them is 50 rows: enough for the near-copy percentile
 MAX_SHARE_QUERIES = 25_000
-NEAR_COPY_PERCENTILE = 1.0
 COPY_WEIGHT = 10.0
 FINDING_ROWS = 50
-
-
-def _pct(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
-
-
-def _ints() -> np.ndarray:
-    return np.array([], dtype=np.int64)
-
-
-def _floats() -> np.ndarray:
-    return np.array([], dtype=float)
-
-
-@dataclass(frozen=True)
-class PrivacyInfo:
-    """What :func:`compute_privacy` measured besides its score: the ``extra`` of its result.
-
-    A failed run sets only ``message`` (and ``excluded_columns`` when no column is left); the
-    rest keep their defaults (NaN, 0, None or empty). Per synthetic row (NaN / -1 where not
-    searched): ``exact_copy_of`` (the real row it equals, or -1), ``dcr_synthetic`` (distance to
-    the training rows), ``closest_real`` and ``closest_distance`` (over all real rows), ``nndr``.
-    ``dcr_holdout``: holdout rows' distances to the training rows. ``n_training``,
-    ``n_holdout`` and ``n_share_rows`` stay None when the real data is too small for a holdout.
-    """
-
-    message: str = ""
-    excluded_columns: list[str] = field(default_factory=list)  # id and text columns left out
-    columns: list[str] = field(default_factory=list)  # the analysed columns
-    exact_copies: int = 0
-    exact_copy_rate: float = math.nan
-    holdout_copy_rate: float = 0.0  # holdout rows equal to a training row
-    copy_score: float = math.nan
-    dcr_share: float = math.nan  # raw: share closer to the training rows than to the holdout
-    dcr_expected: float = math.nan
-    dcr_score: float = math.nan
-    score: float = math.nan
-    nndr_median: float = math.nan
-    holdout_nndr_median: float = math.nan
-    near_copy_threshold: float = math.nan
-    near_copy_percentile: float = NEAR_COPY_PERCENTILE
-    n_searched: int = 0
-    n_training: int | None = None
-    n_holdout: int | None = None
-    n_share_rows: int | None = None
-    holdout_note: str = ""
-    sample_note: str = ""
-    exact_copy_of: np.ndarray = field(default_factory=_ints)
-    dcr_synthetic: np.ndarray = field(default_factory=_floats)
-    closest_real: np.ndarray = field(default_factory=_ints)
-    closest_distance: np.ndarray = field(default_factory=_floats)
-    nndr: np.ndarray = field(default_factory=_floats)
-    dcr_holdout: np.ndarray = field(default_factory=_floats)
 
 
 def info(result: MetricResult | None) -> PrivacyInfo:
@@ -160,7 +122,8 @@ def compute_privacy(
         The encoded pair; ``enc.holdout`` is used when present, otherwise half of the real rows
         (seeded by ``options.seed``) stand in for it.
     options:
-        Only ``seed`` is read.
+        ``seed`` (samples, the holdout split, the floor's draws), ``confidence`` and ``n_boot``
+        (the floor's draws).
     progress:
         Reports the nearest-neighbour searches.
 
@@ -200,8 +163,8 @@ def compute_privacy(
         n_searched=len(s_rows),
         sample_note=_sample_note(enc, len(s_rows)),
     )
-    found, d_hold = _distances(enc, space, refs, s_rows, rng, base, progress)
-    return _finish(found, d_hold, s_rows)
+    found, d_hold = _distances(enc, space, refs, s_rows, rng, base, progress, options.confidence)
+    return _finish(found, d_hold, s_rows, options)
 
 
 def _sample_note(enc: Encoded, n_searched: int) -> str:
@@ -222,6 +185,7 @@ def _distances(
     rng: np.random.Generator,
     base: PrivacyInfo,
     progress: Progress,
+    confidence: float,
 ) -> tuple[PrivacyInfo, np.ndarray]:
     """``base`` with the distances, the DCR share and NNDR added; the synthetic rows' distances
     to the holdout (NaN where not searched)."""
@@ -238,7 +202,9 @@ def _distances(
         d_train[s_rows] = top.distance[:, 0]
     else:
         found = replace(base, holdout_note=refs.note)
-        top, found = _search(enc, space, refs, s_rows, rng, found, d_train, d_hold, progress)
+        top, found = _search(
+            enc, space, refs, s_rows, rng, found, d_train, d_hold, progress, confidence
+        )
     copy_of = found.exact_copy_of
     closest, closest_d = np.full(n_syn, -1, dtype=np.int64), np.full(n_syn, np.nan)
     closest[s_rows], closest_d[s_rows] = top.index[:, 0], top.distance[:, 0]
@@ -257,6 +223,7 @@ def _distances(
     return found, d_hold
 
 
+# long: the three searches and the DCR parts share their row sets (nine arrays if split).
 def _search(
     enc: Encoded,
     space: DistanceSpace,
@@ -267,13 +234,17 @@ def _search(
     d_train: np.ndarray,
     d_hold: np.ndarray,
     progress: Progress,
+    confidence: float,
 ) -> tuple[Neighbours, PrivacyInfo]:
     """Run the searches and fill ``d_train``/``d_hold``; the top-2 over all real rows of every
     searched synthetic row, and ``base`` with the DCR parts added."""
     syn = enc.synthetic
     n_t, n_h = len(refs.train_rows), len(refs.hold_rows)
     h_rows = refs.hold_rows[sample_rows(n_h, MAX_HOLDOUT_QUERIES, rng)]
-    share_rows = s_rows if refs.split else s_rows[sample_rows(len(s_rows), MAX_SHARE_QUERIES, rng)]
+    share_pos = (
+        np.arange(len(s_rows)) if refs.split else sample_rows(len(s_rows), MAX_SHARE_QUERIES, rng)
+    )
+    share_rows = s_rows[share_pos]
     work = np.array([len(s_rows) * n_t, len(share_rows) * n_h, len(h_rows) * n_t], dtype=float)
     base_work = np.r_[0.0, np.cumsum(work)] / max(work.sum(), 1.0)
 
@@ -302,7 +273,9 @@ def _search(
         base,
         dcr_holdout=hold_nb.distance[:, 0],
         holdout_nndr_median=finite_median(nn_ratio(hold_nb)),
+        holdout_copies=int(hold_copy.sum()),
         holdout_copy_rate=float(hold_copy.mean()),
+        holdout_nndr_median_interval=median_interval(nn_ratio(hold_nb), confidence),
         near_copy_threshold=float(np.percentile(hold_nb.distance[:, 0], NEAR_COPY_PERCENTILE)),
         dcr_share=share,
         dcr_expected=expected,
@@ -310,29 +283,59 @@ def _search(
         n_training=n_t,
         n_holdout=n_h,
         n_share_rows=len(share_rows),
+        dcr_effective_rows=effective_rows(
+            np.where(dt < dh, to_train.index[share_pos, 0], -1 - to_hold.index[:, 0]), dt == dh
+        ),
     )
     return (merge_top2(to_train, to_hold) if refs.split else to_train), found
 
 
-def _finish(found: PrivacyInfo, d_hold: np.ndarray, s_rows: np.ndarray) -> MetricResult:
-    """Scores, message, details and findings from the measured values."""
+# long: assembles the result (scores, intervals, floors, words, details, findings) in one place.
+def _finish(
+    found: PrivacyInfo, d_hold: np.ndarray, s_rows: np.ndarray, options: Options
+) -> MetricResult:
+    """Scores, intervals, floors, message, details and findings from the measured values."""
     n = len(found.exact_copy_of)
     excess = max(0.0, found.exact_copy_rate - found.holdout_copy_rate)
     copy_score = float(max(0.0, 1.0 - COPY_WEIGHT * excess))
     dcr_score = found.dcr_score
     score = min(dcr_score, copy_score) if np.isfinite(dcr_score) else copy_score
+    counts = counts_of(found)
+    b = bounds(counts, COPY_WEIGHT, options.confidence)
+    gen = uncertainty.rng(options.seed, NAME, "floor")
+    f = floors(counts, COPY_WEIGHT, gen, options.n_boot)
+    found = replace(
+        found,
+        copy_score=copy_score,
+        score=score,
+        exact_copy_rate_interval=b.exact_copy_rate,
+        holdout_copy_rate_interval=b.holdout_copy_rate,
+        copy_excess_interval=b.copy_excess,
+        copy_score_interval=b.copy_score,
+        dcr_share_interval=b.dcr_share,
+        dcr_score_interval=b.dcr_score,
+        score_interval=b.score,
+        nndr_median_interval=median_interval(found.nndr[s_rows], options.confidence),
+        floor=f.score,
+        copy_floor=f.copy_score,
+        dcr_floor=f.dcr_score,
+        floor_note=floor_note(found, f.score, options.n_boot),
+    )
+    c = options.confidence
     copies = (
-        f"{found.exact_copies:,} of {n:,} synthetic rows ({_pct(found.exact_copy_rate)}) are "
-        f"exact copies of a real row; {_pct(found.holdout_copy_rate)} of holdout rows equal a "
-        "training row by chance."
+        f"{found.exact_copies:,} of {n:,} synthetic rows ({pct(found.exact_copy_rate)}"
+        f"{rate_words(b.exact_copy_rate, c)}) are exact copies of a real row; "
+        f"{pct(found.holdout_copy_rate)} of holdout rows{_paren(b.holdout_copy_rate, c)} equal "
+        "a training row by chance."
     )
     closer = (
-        f"{_pct(found.dcr_share)} of synthetic rows are closer to the training rows than to the "
-        f"holdout, against {_pct(found.dcr_expected)} for a generator that does not memorise."
+        f"{pct(found.dcr_share)} of synthetic rows{_paren(b.dcr_share, c)} are closer to the "
+        f"training rows than to the holdout, against {pct(found.dcr_expected)} for a generator "
+        "that does not memorise."
     )
     parts = [copies, closer if np.isfinite(found.dcr_share) else "", found.holdout_note]
-    message = " ".join(p for p in [*parts, found.sample_note] if p)
-    found = replace(found, copy_score=copy_score, score=score, message=message)
+    message = " ".join(p for p in [*parts, found.sample_note, found.floor_note] if p)
+    found = replace(found, message=message)
     details = pd.DataFrame(
         {
             "row": s_rows,
@@ -345,44 +348,38 @@ def _finish(found: PrivacyInfo, d_hold: np.ndarray, s_rows: np.ndarray) -> Metri
         }
     )
     findings = _findings(found, excess, copies, closer)
-    return MetricResult(NAME, FAMILY, score, found.dcr_share, details, findings, found)
+    return MetricResult(
+        NAME, FAMILY, score, found.dcr_share, details, findings, found, interval=b.score,
+        floor=f.score,
+    )  # fmt: skip
+
+
+def _paren(interval: tuple[float, float] | None, confidence: float) -> str:
+    """`` (95% interval 46.6%-50.9%)`` ("" without an interval)."""
+    words = rate_words(interval, confidence)
+    return f" ({words[2:]})" if words else ""
 
 
 def _findings(found: PrivacyInfo, excess: float, copies: str, closer: str) -> list[Finding]:
+    """Exact copies above the natural rate are a finding even when few and within the noise
+    (each one discloses a real record outright; severity as before: high from 1% excess,
+    medium below). Memorisation (the DCR share) is a finding only when its score's interval
+    lies below its floor, with its severity from that distance."""
     out = []
-    severity: Severity
-    if found.exact_copies:
-        severity = "high" if excess >= 0.01 else "medium" if excess > 0 else "low"
+    if found.exact_copies and excess > 0:
+        severity: Severity = "high" if excess >= 0.01 else "medium"
         rows = tuple(int(r) for r in np.flatnonzero(found.exact_copy_of >= 0)[:FINDING_ROWS])
-        out.append(Finding("exact_copies", severity, (), copies, NAME, rows, found.copy_score))
-    dcr_score = found.dcr_score
-    if np.isfinite(dcr_score) and dcr_score < 0.9:
-        severity = "high" if dcr_score < 0.6 else "medium"
+        beyond = beyond_floor(found.copy_score_interval, found.copy_floor)
+        out.append(
+            Finding("exact_copies", severity, (), copies, NAME, rows, found.copy_score, beyond)
+        )
+    beyond = beyond_floor(found.dcr_score_interval, found.dcr_floor)
+    dcr_severity = severity_beyond(beyond)
+    if dcr_severity is not None:
         msg = f"{closer} {found.holdout_note}"
-        out.append(Finding("dcr_closer_to_training", severity, (), msg, NAME, (), dcr_score))
-    return out
-
-
-_JSON_KEYS = (
-    "exact_copies exact_copy_rate holdout_copy_rate dcr_share dcr_expected dcr_score copy_score "
-    "nndr_median holdout_nndr_median near_copy_threshold n_searched holdout_note sample_note "
-    "message excluded_columns"
-).split()
-
-
-def privacy_json(result: MetricResult) -> dict[str, Any]:
-    """The ``privacy`` section of the JSON report: ``exact_copies``, ``exact_copy_rate``,
-    ``dcr_share``, ``score`` and the other scalars (NaN as None), plus ``error``. A failed run
-    gives its ``message`` (and the ``excluded_columns`` it names) only."""
-    found = result.extra
-    keys: list[str] = []
-    if isinstance(found, PrivacyInfo):
-        keys = _JSON_KEYS if result.error is None else ["message"]
-        if result.error is not None and found.excluded_columns:
-            keys.append("excluded_columns")
-    out: dict[str, Any] = {k: getattr(found, k) for k in keys}
-    out.update(score=result.score, error=result.error)
-    for k, v in out.items():
-        v = v.item() if isinstance(v, np.generic) else v
-        out[k] = None if isinstance(v, float) and not math.isfinite(v) else v
+        out.append(
+            Finding(
+                "dcr_closer_to_training", dcr_severity, (), msg, NAME, (), found.dcr_score, beyond
+            )
+        )
     return out

@@ -74,6 +74,26 @@ def merge_top2(a: Neighbours, b: Neighbours) -> Neighbours:
     return Neighbours(np.take_along_axis(idx, order, 1), np.take_along_axis(dist, order, 1))
 
 
+def effective_rows(nearest_record: np.ndarray, alone: np.ndarray | None = None) -> float:
+    """Kish's effective number of rows of a share whose rows come in clusters: ``n^2 / sum c^2``
+    for clusters of sizes ``c``.
+
+    The DCR share asks, of each synthetic row, whether its nearest real record is a training
+    or a holdout row. Synthetic rows that share one nearest record get the same answer, so the
+    share varies like a share of the records, not of the rows: with clusters of sizes ``c_j``
+    its variance under a random train/holdout assignment is ``e (1 - e) sum c_j^2 / n^2``.
+    ``nearest_record`` holds one key per row (equal keys = same nearest record); rows marked
+    ``alone`` count as clusters of their own (a tie between a training and a holdout record
+    counts one half whatever the assignment, so it must not inflate the variance).
+    """
+    n = len(nearest_record)
+    if n == 0:
+        return 0.0
+    alone = np.zeros(n, dtype=bool) if alone is None else alone
+    _, sizes = np.unique(nearest_record[~alone], return_counts=True)
+    return float(n**2 / (np.sum(sizes.astype(float) ** 2) + alone.sum()))
+
+
 def finite_median(values: np.ndarray) -> float:
     """Median of the finite values; NaN without numpy's all-NaN warning (e.g. no second
     neighbour when the real data has one row)."""

@@ -58,7 +58,10 @@ def wilson(k: float, n: float, confidence: float) -> tuple[float, float] | None:
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    # Exact ends at 0 and at n successes (the formula leaves rounding dust there).
+    low = 0.0 if k <= 0 else max(0.0, centre - half)
+    high = 1.0 if k >= n else min(1.0, centre + half)
+    return float(low), float(high)
 
 
 def resampled_counts(generator: np.random.Generator, counts: np.ndarray, n_boot: int) -> np.ndarray:

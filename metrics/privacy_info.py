@@ -1,0 +1,154 @@
+"""What the privacy metric measured, typed (:class:`PrivacyInfo`), and its JSON section."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from metrics.results import MetricResult
+
+NEAR_COPY_PERCENTILE = 1.0
+Interval = tuple[float, float]
+
+
+def _ints() -> np.ndarray:
+    return np.array([], dtype=np.int64)
+
+
+def _floats() -> np.ndarray:
+    return np.array([], dtype=float)
+
+
+def pct(x: float) -> str:
+    """A rate as a percentage, with two significant digits below 1% (0.037%, not 0.0%)."""
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{100 * x:.2g}%" if 0 < 100 * x < 1 else f"{100 * x:.1f}%"
+
+
+@dataclass(frozen=True)
+class PrivacyInfo:
+    """What :func:`metrics.privacy.compute_privacy` measured besides its score: the ``extra`` of
+    its result.
+
+    A failed run sets only ``message`` (and ``excluded_columns`` when no column is left); the
+    rest keep their defaults (NaN, 0, None or empty). Per synthetic row (NaN / -1 where not
+    searched): ``exact_copy_of`` (the real row it equals, or -1), ``dcr_synthetic`` (distance to
+    the training rows), ``closest_real`` and ``closest_distance`` (over all real rows), ``nndr``.
+    ``dcr_holdout``: holdout rows' distances to the training rows. ``n_training``,
+    ``n_holdout`` and ``n_share_rows`` stay None when the real data is too small for a holdout.
+
+    Every ``*_interval`` is the ``(low, high)`` interval of the value it is named after
+    (``Options.confidence``; None where the value is not measured), and ``floor``,
+    ``copy_floor`` and ``dcr_floor`` what an independent real sample of the synthetic data's size
+    scores; how both are made: :mod:`metrics.privacy_intervals`, in words: ``floor_note``.
+    """
+
+    message: str = ""
+    excluded_columns: list[str] = field(default_factory=list)  # id and text columns left out
+    columns: list[str] = field(default_factory=list)  # the analysed columns
+    exact_copies: int = 0
+    exact_copy_rate: float = math.nan
+    holdout_copies: int = 0  # holdout rows compared that equal a training row
+    holdout_copy_rate: float = 0.0  # holdout rows equal to a training row
+    copy_score: float = math.nan
+    dcr_share: float = math.nan  # raw: share closer to the training rows than to the holdout
+    dcr_expected: float = math.nan
+    dcr_score: float = math.nan
+    score: float = math.nan
+    nndr_median: float = math.nan
+    holdout_nndr_median: float = math.nan
+    near_copy_threshold: float = math.nan
+    near_copy_percentile: float = NEAR_COPY_PERCENTILE
+    n_searched: int = 0
+    n_training: int | None = None
+    n_holdout: int | None = None
+    n_share_rows: int | None = None
+    # The DCR share's effective number of rows: synthetic rows that share their nearest real
+    # record count as one cluster (see metrics.privacy_rows.effective_rows).
+    dcr_effective_rows: float = math.nan
+    holdout_note: str = ""
+    sample_note: str = ""
+    exact_copy_of: np.ndarray = field(default_factory=_ints)
+    dcr_synthetic: np.ndarray = field(default_factory=_floats)
+    closest_real: np.ndarray = field(default_factory=_ints)
+    closest_distance: np.ndarray = field(default_factory=_floats)
+    nndr: np.ndarray = field(default_factory=_floats)
+    dcr_holdout: np.ndarray = field(default_factory=_floats)
+    exact_copy_rate_interval: Interval | None = None
+    holdout_copy_rate_interval: Interval | None = None
+    copy_excess_interval: Interval | None = None  # exact_copy_rate - holdout_copy_rate, >= 0
+    copy_score_interval: Interval | None = None
+    dcr_share_interval: Interval | None = None
+    dcr_score_interval: Interval | None = None
+    score_interval: Interval | None = None
+    nndr_median_interval: Interval | None = None
+    holdout_nndr_median_interval: Interval | None = None
+    floor: float = math.nan
+    copy_floor: float = math.nan
+    dcr_floor: float = math.nan
+    floor_note: str = ""
+
+
+def rate_words(interval: Interval | None, confidence: float) -> str:
+    """``, 95% interval 0.27%-0.92%`` ("" without an interval), to follow a rate."""
+    if interval is None:
+        return ""
+    return f", {confidence:.0%} interval {pct(interval[0])}-{pct(interval[1])}"
+
+
+def floor_note(found: PrivacyInfo, floor: float, n_boot: int) -> str:
+    """How the privacy floor was made, with its value."""
+    n = len(found.exact_copy_of)
+    share = (
+        f" and its DCR share around the expected {pct(found.dcr_expected)}"
+        if found.n_share_rows
+        else ""
+    )
+    return (
+        f"Floor: an independent real sample of {n:,} rows scores about {floor:.3f} against this "
+        f"reference (its copy rate at the holdout's {pct(found.holdout_copy_rate)}{share}; "
+        f"mean of {n_boot} seeded draws)."
+    )
+
+
+_JSON_KEYS = (
+    "exact_copies exact_copy_rate holdout_copy_rate dcr_share dcr_expected dcr_score copy_score "
+    "nndr_median holdout_nndr_median near_copy_threshold n_searched holdout_note sample_note "
+    "message excluded_columns floor copy_floor dcr_floor floor_note dcr_effective_rows"
+).split()
+# Each value that has an interval gains ``<key>_interval`` = [low, high] in the JSON.
+_JSON_INTERVALS = (
+    "exact_copy_rate holdout_copy_rate copy_excess copy_score dcr_share dcr_score nndr_median "
+    "holdout_nndr_median"
+).split()
+
+
+def _plain(v: Any) -> Any:
+    v = v.item() if isinstance(v, np.generic) else v
+    if isinstance(v, tuple):
+        return [_plain(x) for x in v]
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def privacy_json(result: MetricResult) -> dict[str, Any]:
+    """The ``privacy`` section of the JSON report: ``exact_copies``, ``exact_copy_rate``,
+    ``dcr_share``, ``score`` and the other scalars (NaN as None), plus ``error``; ``interval``
+    (the score's ``[low, high]``), ``floor`` and each ``<value>_interval``. A failed run gives
+    its ``message`` (and the ``excluded_columns`` it names) only."""
+    found = result.extra
+    keys: list[str] = []
+    if isinstance(found, PrivacyInfo):
+        keys = _JSON_KEYS if result.error is None else ["message"]
+        if result.error is None:
+            keys = [*keys, *(f"{k}_interval" for k in _JSON_INTERVALS)]
+        if result.error is not None and found.excluded_columns:
+            keys.append("excluded_columns")
+    out: dict[str, Any] = {k: getattr(found, k) for k in keys}
+    out.update(score=result.score, error=result.error)
+    if isinstance(found, PrivacyInfo) and result.error is None:
+        out.update(interval=result.interval)
+    return {k: _plain(v) for k, v in out.items()}
