@@ -2,10 +2,12 @@
 
     python cli.py report --real REAL --synthetic SYNTH [--holdout HOLDOUT]
         [--metadata META.json] [--target COLUMN] --json OUT.json [--html OUT.html]
-        [--policy POLICY.toml [--review-db URL_OR_FILE]] [--max-columns N] [--quiet]
+        [--policy POLICY.toml [--review-db URL_OR_FILE]] [--keep-trivial-target]
+        [--max-columns N] [--quiet]
 
-Exit codes: 0 done (and every policy gate passes), 1 a policy gate fails, 2 bad arguments or
-input. Errors are one line on stderr, never a traceback.
+Exit codes: 0 done (and no policy gate blocks approval), 1 a policy gate fails, or is undecided
+(its score's interval straddles the threshold) and the policy does not set allow_undecided =
+true, 2 bad arguments or input. Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--holdout", help="real rows the generator never saw (optional)")
     rep.add_argument("--metadata", help="SDV metadata JSON with each column's sdtype")
     rep.add_argument("--target", help="column to predict for the utility check")
+    rep.add_argument(
+        "--keep-trivial-target",
+        action="store_true",
+        help="count the utility of a target that models predict (almost) perfectly from the "
+        "real data in Overall (by default it is shown but kept out, as it says little)",
+    )
     rep.add_argument(
         "--json", dest="json_out", required=True, help="where to write the JSON report"
     )
@@ -197,6 +205,7 @@ def _report(args, policy, store) -> int:
         sdmetrics_compatible=args.sdmetrics_compatible,
         correlation=args.correlation,
         target=args.target,
+        keep_trivial_target=args.keep_trivial_target,
         skip=frozenset(args.skip),
     )
     from metrics.encode import encode
@@ -214,9 +223,8 @@ def _report(args, policy, store) -> int:
             "gates": [gating.gate_dict(g) for g in gates],
         }
         for g in gates:
-            verdict = "FAIL" if g.blocking else "PASS" if g.passed else "SKIP"
-            print(f"{verdict} {g.label}: {g.message}", file=sys.stderr)
-        if any(g.blocking for g in gates):
+            print(f"{gate_word(g)} {g.label}: {g.message}", file=sys.stderr)
+        if any(g.blocking for g in gates):  # failed, undecided (unless allowed), required missing
             exit_code = EXIT_GATE_FAILED
     Path(args.json_out).write_text(json_report.to_json(assessment, review), encoding="utf-8")
     if args.html_out:
@@ -226,12 +234,26 @@ def _report(args, policy, store) -> int:
             html_report.render(assessment, enc, review), encoding="utf-8"
         )
     overall = assessment.scores.get("overall", float("nan"))
+    low_high = assessment.intervals.get("overall")
+    level = f"{assessment.options.confidence:.0%}"
+    between = f" ({level} interval {low_high[0]:.3f}-{low_high[1]:.3f})" if low_high else ""
     print(
-        f"overall score {overall:.3f}; {len(assessment.findings)} findings; "
+        f"overall score {overall:.3f}{between}; {len(assessment.findings)} findings; "
         f"report written to {args.json_out}",
         file=sys.stderr,
     )
+    for res in assessment.results.values():
+        if res.excluded:  # a computed score kept out of Overall: say why, once
+            print(f"{res.name} not counted in the overall score: {res.excluded}", file=sys.stderr)
     return exit_code
+
+
+def gate_word(gate) -> str:
+    """The first word of a gate line: PASS, FAIL, UNDECIDED, or SKIP (an optional score that
+    was not computed; a required one is a FAIL)."""
+    if gate.status == "undecided":
+        return "UNDECIDED"
+    return "FAIL" if gate.blocking else "PASS" if gate.passed else "SKIP"
 
 
 def _check_holdout(path: str | None, holdout, schema) -> None:

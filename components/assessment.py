@@ -27,6 +27,10 @@ from metrics.suite import Assessment, InputInfo, run, with_result
 from metrics.utility import info as utility_info
 
 MAX_ENTRIES = 6
+# Whether the user counts a trivially predictable target in Overall: the inputs' hashes and
+# the target it was ticked for, so it never carries over to another target or another pair.
+# (The one session key outside components/state.py; it belongs there.)
+_KEEP_TRIVIAL = "synthlens.keep_trivial"
 
 
 @dataclass(frozen=True)
@@ -120,10 +124,26 @@ def current() -> Loaded | None:
             loaded = _compute(schema, options, progress)
         _lru().put(key, loaded)
     target = state.target()
-    utility = loaded.assessment.result("utility")
-    if target is None or (utility is not None and utility_info(utility).target == target):
-        return loaded
-    return _with_target(loaded, key, target)
+    found = utility_info(loaded.assessment.result("utility"))
+    if target is not None and found.target != target:
+        loaded = _with_target(loaded, key, target, keep=False)
+        found = utility_info(loaded.assessment.result("utility"))
+    if found.trivial and found.target is not None and keeps_trivial(found.target):
+        loaded = _with_target(loaded, key, found.target, keep=True)
+    return loaded
+
+
+def keeps_trivial(target: str) -> bool:
+    """Whether the user chose to count the trivially predictable ``target`` in Overall."""
+    return st.session_state.get(_KEEP_TRIVIAL) == (*state.pair_key(), target)
+
+
+def set_keep_trivial(target: str, keep: bool) -> None:
+    """Count (or stop counting) the trivially predictable ``target`` in Overall."""
+    if keep:
+        st.session_state[_KEEP_TRIVIAL] = (*state.pair_key(), target)
+    else:
+        st.session_state.pop(_KEEP_TRIVIAL, None)
 
 
 @contextmanager
@@ -139,13 +159,14 @@ def _progress_bar(text: str):
         bar.empty()
 
 
-def _with_target(loaded: Loaded, key: str, target: str) -> Loaded:
-    """The assessment with utility re-computed for the user's target (cached per target)."""
-    tkey = key + "|target=" + target
+def _with_target(loaded: Loaded, key: str, target: str, keep: bool) -> Loaded:
+    """The assessment with utility re-computed for the user's target, counting a trivially
+    predictable one in Overall when ``keep`` (cached per target and choice)."""
+    tkey = f"{key}|target={target}|keep={keep}"
     cached = _lru().get(tkey)
     if cached is not None:
         return cached
-    options = replace(loaded.assessment.options, target=target)
+    options = replace(loaded.assessment.options, target=target, keep_trivial_target=keep)
     with _progress_bar(f"Training models to predict {target}...") as progress:
         result = catalogue.entry("utility").fn(loaded.enc, options, progress)
     out = Loaded(loaded.enc, with_result(loaded.assessment, result, options))

@@ -9,8 +9,11 @@ import streamlit as st
 
 from components.assessment import Loaded
 from metrics import catalogue
+from outputs import score_words as sw
 from outputs.escape import md
 
+# A details table's interval and floor columns, and their headings.
+BOUNDS = {"low": "Low", "high": "High", "floor": "A real sample"}
 PAGE_SHAPES = {"columns": ("columns",), "pairs": ("pairs",), "overview": ("rows", "table")}
 
 
@@ -23,8 +26,14 @@ def draw(loaded: Loaded, page: str) -> None:
             continue
         title = entry.name.replace("_", " ").capitalize()
         counted = "" if entry.counts else " (reported, not counted in the scores)"
-        with st.expander(f"{title}: {res.score:.3f}{counted}"):
+        with st.expander(f"{title}: {sw.score_text(res.score)}{counted}"):
             st.caption(md(entry.goal))
+            interval, floor = sw.interval_of(res.interval), sw.floor_of(res.floor)
+            if interval is not None or floor is not None:
+                conf = loaded.assessment.options.confidence
+                st.caption(md(sw.score_words(res.score, interval, floor, conf)))
+            if res.excluded:
+                st.caption(md(f"Not counted in its family or in Overall: {res.excluded}"))
             if res.error:
                 st.warning(md(res.error), icon=":material/warning:")
             _details(entry, res.details)
@@ -40,10 +49,15 @@ def _details(entry: catalogue.Entry, d: pd.DataFrame | None) -> None:
     else:
         names = pd.Series(range(len(d)), dtype=str)
     shown = pd.DataFrame({"Name": names, "Score": d["score"].astype(float)})
+    for col, label in BOUNDS.items():
+        if col in d and pd.to_numeric(d[col], errors="coerce").notna().any():
+            shown[label] = pd.to_numeric(d[col], errors="coerce")
     if "error" in d:
         shown["Problem"] = d["error"].fillna("")
     st.dataframe(
         shown.sort_values("Score", na_position="last"), hide_index=True, width="stretch",
         column_config={"Score": st.column_config.ProgressColumn(
-            "Score", min_value=0.0, max_value=1.0, format="%.3f")},
+            "Score", min_value=0.0, max_value=1.0, format="%.3f"),
+            **{label: st.column_config.NumberColumn(label, format="%.3f")
+               for label in BOUNDS.values()}},
     )  # fmt: skip

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from components.assessment import Loaded
+from metrics.pair_findings import pair_words, worst_first
 from metrics.pairs import info as pairs_info
+from metrics.uncertainty import interval_words
 from outputs import charts
 
 
@@ -14,8 +17,9 @@ def _details(loaded: Loaded) -> pd.DataFrame:
     res = loaded.assessment.result("pair_trends")
     if res is None or res.details.empty:
         return pd.DataFrame(
-            columns=["column_a", "column_b", "metric", "score", "real", "synthetic"]
-        )
+            columns=["column_a", "column_b", "metric", "score", "low", "high", "floor",
+                     "beyond", "real", "synthetic", "relation", "error"]
+        )  # fmt: skip
     return res.details
 
 
@@ -41,48 +45,81 @@ def heatmaps(loaded: Loaded) -> None:
     )
 
 
+_COLUMN_CONFIG = {
+    "pair": st.column_config.TextColumn("Pair", width=230),
+    "score": st.column_config.ProgressColumn(
+        "Score", min_value=0.0, max_value=1.0, format="%.3f", width=130
+    ),
+    "interval": st.column_config.TextColumn(
+        "Interval", help="Where the score would land if both samples were drawn again"
+    ),
+    "floor": st.column_config.NumberColumn(
+        "Real sample scores",
+        format="%.3f",
+        help="What an independent real sample of the synthetic data's size scores "
+        "against the real data: a perfect generator scores about this.",
+    ),
+    "words": st.column_config.TextColumn(
+        "What changed",
+        width=220,
+        help="beyond noise: the score sits below what a real sample scores by more "
+        "than its uncertainty (a finding); within noise: sampling alone can do this",
+    ),
+    "real": st.column_config.NumberColumn(
+        "Real",
+        format="%.2f",
+        help="Correlation (numbers) or association strength, Cramér's V (others), in the real data",
+    ),
+    "synthetic": st.column_config.NumberColumn("Synthetic", format="%.2f"),
+    "measure": st.column_config.TextColumn(
+        "Measured by",
+        help="correlation: Pearson or Spearman, for two numbers or dates; association: "
+        "Cramér's V over the contingency table, for any other pair",
+    ),
+}
+
+
+def _pairs_caption(loaded: Loaded) -> str:
+    res = loaded.assessment.result("pair_trends")
+    conf = loaded.assessment.options.confidence
+    text = (
+        "Worst first: relations lost or invented beyond sampling noise (the findings, by how far "
+        "the score sits below what a real sample scores), then the rest. "
+        f"Interval: {conf:.0%}. *Real sample scores*: what an independent real sample of the "
+        "synthetic data's size scores against the real data (the noise floor)."
+    )
+    if res is not None and np.isfinite(res.score):
+        words = interval_words(res.score, res.interval, res.floor, 3, conf)
+        text = f"Pair trends {words}. " + text
+    return text
+
+
 def worst_pairs_and_detail(loaded: Loaded) -> None:
-    d = _details(loaded).sort_values("score", na_position="last").reset_index(drop=True)
+    d = worst_first(_details(loaded)).reset_index(drop=True)
     if d.empty:
         st.info("Fewer than two comparable columns: no pairs to show.")
         return
     st.subheader("Worst pairs")
+    st.caption(_pairs_caption(loaded))
     shown = d.assign(
         pair=d["column_a"].astype(str) + " ~ " + d["column_b"].astype(str),
         measure=d["metric"]
         .map({"CorrelationSimilarity": "correlation", "ContingencySimilarity": "association"})
         .fillna(d["metric"]),
+        interval=[
+            f"{lo:.3f} – {hi:.3f}" if np.isfinite(lo) and np.isfinite(hi) else ""
+            for lo, hi in zip(d["low"], d["high"], strict=True)
+        ],
+        words=[pair_words(row) for _, row in d.iterrows()],
     )
-    if "weight" in shown:
-        # Pairs with no relation on either side do not count towards the score; list them last.
-        shown = shown.assign(counted=shown["weight"] > 0).sort_values(
-            ["counted", "score"], ascending=[False, True], na_position="last"
-        )
     # The table takes the page's width: in half of it the pair names and the measure were cut.
-    cols = [c for c in ["pair", "score", "real", "synthetic", "measure"] if c in shown]
+    cols = ["pair", "score", "interval", "floor", "real", "synthetic", "words", "measure"]
     st.dataframe(
         shown[cols].head(200),
         hide_index=True,
         width="stretch",
         height=320,
-        column_config={
-            "pair": st.column_config.TextColumn("Pair", width=330),
-            "score": st.column_config.ProgressColumn(
-                "Score", min_value=0.0, max_value=1.0, format="%.3f", width=170
-            ),
-            "real": st.column_config.NumberColumn(
-                "Real",
-                format="%.3f",
-                help="Correlation (numbers) or association strength, Cramér's V (others), "
-                "in the real data",
-            ),
-            "synthetic": st.column_config.NumberColumn("Synthetic", format="%.3f"),
-            "measure": st.column_config.TextColumn(
-                "Measured by",
-                help="correlation: Pearson or Spearman, for two numbers or dates; association: "
-                "Cramér's V over the contingency table, for any other pair",
-            ),
-        },
+        column_config=_COLUMN_CONFIG,
     )
     choice = st.selectbox("Look at a pair", shown["pair"].tolist(), index=0)
     row = shown[shown["pair"] == choice].iloc[0]

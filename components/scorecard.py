@@ -8,10 +8,11 @@ from collections.abc import Sequence
 import streamlit as st
 
 from components import state
-from metrics.flags_kinds import FLAG_FAMILY
 from metrics.results import Finding
 from metrics.suite import FAMILY_LABELS, FAMILY_MEANINGS, Assessment
+from outputs import score_words as sw
 from outputs.escape import md
+from outputs.finding_groups import FIRST, Group, beyond_text, first_and_rest
 from outputs.words import plural
 
 SEVERITY_ICON = {
@@ -22,70 +23,54 @@ SEVERITY_ICON = {
 SEVERITY_COLOR = {"high": "red", "medium": "orange", "low": "blue"}
 
 
-def verdict(score: float) -> str:
-    if not math.isfinite(score):
-        return "not computed"
-    if score >= 0.85:
-        return "good"
-    if score >= 0.7:
-        return "fair"
-    return "poor"
+def verdict(
+    score: float, interval: tuple[float, float] | None = None, floor: float | None = None
+) -> str:
+    """good, fair, poor, not computed; "as good as an independent real sample" when the
+    score's interval reaches its floor (``outputs.score_words.verdict``)."""
+    return sw.verdict(score, interval, floor)
 
 
-VERDICT_COLOR = {"good": "green", "fair": "orange", "poor": "red"}
+VERDICT_COLOR = sw.VERDICT_COLOR
 
 
 def score_text(value: float) -> str:
-    """Two decimals, or three where two would round a score that is not perfect up to 1.00."""
-    if not math.isfinite(value):
-        return "n/a"
-    return f"{value:.3f}" if 0.995 <= value < 1 else f"{value:.2f}"
-
-
-def _family(a: Assessment, f: Finding) -> str | None:
-    """The scored family a finding speaks to; a row-flag finding by its reason."""
-    family = getattr(a.results.get(f.metric), "family", None)
-    if family == "rows":
-        return FLAG_FAMILY.get(f.kind.removesuffix("_rows"))
-    return family
-
-
-def _highs(a: Assessment, family: str) -> int:
-    """High-severity findings of a family (every family's for ``overall``)."""
-    return sum(
-        f.severity == "high" and (family == "overall" or _family(a, f) == family)
-        for f in a.findings
-    )
+    """Two decimals, or more where two would round a score that is not perfect up to 1.00."""
+    return sw.score_text(value)
 
 
 def verdict_words(a: Assessment, family: str) -> str:
-    """The verdict under a score card, in colour; never "good" beside a high finding."""
+    """The verdict under a score card, in colour; never "good" beside a high finding, and "not
+    counted" for a score kept out of Overall."""
+    if sw.excluded_result(a, family) is not None:
+        return ":gray[not counted in Overall]"
     value = a.scores.get(family, float("nan"))
     if not math.isfinite(value):
-        return md(_why_missing(a, family))
-    word, highs = verdict(value), _highs(a, family)
-    if highs:
-        return f":red[{word} score, but {plural(highs, 'high-severity finding')}]"
-    return f":{VERDICT_COLOR[word]}[{word}]"
+        return md(sw.missing_words(a, family))
+    word, highs = sw.family_verdict(a, family)
+    color = "red" if highs else sw.verdict_color(word)
+    # Fixed words and numbers only (no user text), so nothing in them needs escaping.
+    return f":{color}[{sw.verdict_text(word, highs)}]"
 
 
 def score_cards(a: Assessment) -> None:
-    """Overall and per-family scores, each with what it means as its help text."""
+    """Overall and per-family scores, each with what it means as its help text, its verdict,
+    and below the cards each score in words with its interval and floor."""
     names = ["overall", *[f for f in FAMILY_LABELS if f != "overall"]]
     cols = st.columns(len(names))
     for col, name in zip(cols, names, strict=True):
-        value = a.scores.get(name, float("nan"))
+        excluded = sw.excluded_result(a, name)
+        value = excluded.score if excluded is not None else a.scores.get(name, float("nan"))
         col.metric(FAMILY_LABELS[name], score_text(value), help=FAMILY_MEANINGS[name], border=True)
         col.caption(verdict_words(a, name))
-
-
-def _why_missing(a: Assessment, family: str) -> str:
-    errors = [r.error for r in a.results.values() if r.family == family and r.error]
-    if errors:
-        return errors[0]
-    if family == "utility":
-        return "needs a target column (Utility page)"
-    return "not computed"
+    lines = [sw.family_words(a, name) for name in names]
+    if a.intervals or a.floors or any(sw.excluded_result(a, n) for n in names):
+        st.markdown("\n".join(f"- {md(line)}" for line in lines))
+        with st.expander("How the intervals and floors were made"):
+            st.caption(md(sw.method_summary(a.options)))
+            st.markdown("\n".join(
+                f"- **{md(name.replace('_', ' ').capitalize())}**: {md(text)}"
+                for name, text in sw.methods().items() if a.result(name) is not None))  # fmt: skip
 
 
 # Where each metric's findings are drawn: the page and the words of the link.
@@ -120,27 +105,49 @@ def _open_in_review(item_id: int) -> None:
     st.switch_page("pages/review.py")
 
 
+def _finding_box(f: Finding, item_id: int | None) -> None:
+    """One finding: its sentence, how far below a real sample it sits, a link to the page that
+    shows it and, when the review queue holds it, a button that opens it there."""
+    with st.container(border=True, gap="small"):
+        finding_line(f)
+        bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        page = finding_page(f)
+        if page is not None:
+            path, title, icon = page
+            bar.page_link(path, label=f"See it on {title}", icon=icon)
+        if item_id is not None and bar.button(
+            "Open in Review", key=state.widget_key("open_item", item_id), type="tertiary",
+            icon=":material/rule:", help="Open this finding in the review queue",
+        ):  # fmt: skip
+            _open_in_review(item_id)
+        beyond = beyond_text(f)
+        if beyond:
+            bar.caption(md(beyond), help="How far the score sits below what an independent "
+                        "real sample scores, beyond its interval: findings rank by it.")  # fmt: skip
+
+
+def _groups(findings: Sequence[Finding], ids: Sequence[int | None], groups: list[Group]) -> None:
+    for g in groups:
+        n = len(g.members)
+        st.markdown(f"**{md(g.title)}**" + (f" ({n})" if n > 1 else ""))
+        for i in g.members:
+            _finding_box(findings[i], ids[i])
+
+
 def findings_list(findings: list[Finding], item_ids: Sequence[int | None] = (),
-                  limit: int = 8) -> None:  # fmt: skip
-    """The most serious findings, each with a link to the page that shows it and, when the
-    review queue holds it (``item_ids``, one per finding), a button that opens it there."""
+                  first: int = FIRST) -> None:  # fmt: skip
+    """The most serious findings (ranked by severity, then by distance beyond the noise floor),
+    grouped by cause; the first ``first`` in view and the rest in one expander.
+
+    ``item_ids``: the review item of each finding (None where the queue holds none).
+    """
     if not findings:
         st.success("No findings: nothing departs from the real data enough to need a look.")
         return
-    ids = list(item_ids) + [None] * (len(findings) - len(item_ids))
-    for f, item_id in list(zip(findings, ids, strict=True))[:limit]:
-        with st.container(border=True, gap="small"):
-            finding_line(f)
-            bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
-            page = finding_page(f)
-            if page is not None:
-                path, title, icon = page
-                bar.page_link(path, label=f"See it on {title}", icon=icon)
-            if item_id is not None and bar.button(
-                "Open in Review", key=state.widget_key("open_item", item_id), type="tertiary",
-                icon=":material/rule:", help="Open this finding in the review queue",
-            ):  # fmt: skip
-                _open_in_review(item_id)
-    if len(findings) > limit:
-        more = plural(len(findings) - limit, "more finding")
-        st.caption(f"{more} in the review queue and the report.")
+    ids = list(item_ids)[: len(findings)] + [None] * (len(findings) - len(item_ids))
+    shown, rest = first_and_rest(findings, first)
+    _groups(findings, ids, shown)
+    if rest:
+        more = plural(sum(len(g.members) for g in rest), "more finding")
+        with st.expander(f"{more}, grouped by cause"):
+            _groups(findings, ids, rest)

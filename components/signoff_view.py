@@ -3,6 +3,7 @@ form, and the sign-off in force with its history."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
@@ -20,6 +21,7 @@ from review.policy import DEFAULT_POLICY_PATH, load_policy
 from review.records import jsonable
 
 GATE_ICON = {"passed": ":green[:material/check_circle:]", "failed": ":red[:material/cancel:]",
+             "undecided": ":orange[:material/help:]",
              "not evaluated": ":gray[:material/remove_circle:]"}  # fmt: skip
 
 
@@ -58,19 +60,39 @@ def policy_editor() -> Policy | None:
     return policy
 
 
+def tally(gate_list: Sequence[Gate]) -> str:
+    """``6 of 7 pass; 1 is not evaluated, ...``: what a policy that blocks nothing let through,
+    so that "approved" never hides an undecided or missing score."""
+    count = Counter(g.status for g in gate_list)
+    words = [f"{count['passed']} of {len(gate_list)} pass"]
+    if count["undecided"]:
+        words.append(f"{count['undecided']} {'is' if count['undecided'] == 1 else 'are'} "
+                     "undecided, which the policy accepts (allow_undecided = true)")  # fmt: skip
+    if count["not evaluated"]:
+        words.append(f"{count['not evaluated']} {'is' if count['not evaluated'] == 1 else 'are'} "
+                     "not evaluated, which the policy allows for optional scores")  # fmt: skip
+    return "; ".join(words)
+
+
 def gates(gate_list: Sequence[Gate]) -> None:
-    """Each gate with pass / fail / not evaluated and its plain-words message."""
+    """Each gate with pass / fail / undecided / not evaluated and its plain-words message."""
     blocking = [g for g in gate_list if g.blocking]
     if not gate_list:
         st.info("The policy turns every gate off: approval needs no score.")
     elif blocking:
+        # Undecided gates ask for more rows, not for fixing the data: say how many there are.
+        undecided = sum(g.status == "undecided" for g in blocking)
+        which = f" ({undecided} undecided)" if undecided else ""
         st.warning(
-            f"**Approval is blocked by {len(blocking)} of {len(gate_list)} gates.** "
+            f"**Approval is blocked by {len(blocking)} of {len(gate_list)} gates{which}.** "
             "You can still record a rejection.",
             icon=":material/block:",
         )
-    else:
+    elif all(g.status == "passed" for g in gate_list):
         st.success(f"**All {len(gate_list)} gates pass.** This run can be approved.",
+                   icon=":material/verified:")  # fmt: skip
+    else:
+        st.success(f"**No gate blocks approval:** {tally(gate_list)}. This run can be approved.",
                    icon=":material/verified:")  # fmt: skip
     for g in gate_list:
         st.markdown(f"{GATE_ICON[g.status]} **{g.label}: {g.status}.** {md(g.message)}")

@@ -1,4 +1,5 @@
-"""The Utility page body: the target, TSTR against TRTR, per-class recall, importances."""
+"""The Utility page body: the target, the score against no skill (or why it cannot be measured),
+TSTR against TRTR, per-class recall, importances."""
 
 from __future__ import annotations
 
@@ -8,12 +9,21 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import scorecard, state
+from components import assessment, scorecard, state
 from components.assessment import Loaded
 from metrics.results import MetricResult
 from metrics.schema import Kind
 from metrics.utility import info
 from metrics.utility_target import LOW_DROP, MEDIUM_DROP, default_target
+from metrics.utility_words import (
+    interval_text,
+    method_words,
+    not_measurable_words,
+    numbers_words,
+    score_text,
+    score_words,
+    trivial_words,
+)
 from outputs import row_charts
 from outputs.escape import md
 from outputs.result_words import METRIC_WORDS, comparison_table, fitness
@@ -60,20 +70,77 @@ def target_picker(loaded: Loaded) -> None:
 
 
 def verdict(res: MetricResult) -> None:
-    """The plain sentence, the score with its formula, and the utility findings."""
+    """The score in words (with its interval, TSTR, TRTR and the no-skill value), or why it
+    cannot be measured; the trivial-target notice and its checkbox; the utility findings."""
     found = info(res)
-    level, sentence = fitness(res.score, res.findings, str(found.target))
-    box = {"fit": st.success, "care": st.warning, "not fit": st.error}[level]
     left, right = st.columns([1, 3])
-    left.metric("Utility score", "n/a" if not math.isfinite(res.score) else f"{res.score:.2f}",
-                help="1 = models trained on the synthetic data do as well on real rows as "
-                     "models trained on real data.", border=True)  # fmt: skip
-    with right:
-        box(md(sentence))
-        st.caption(f"Formula: {found.formula or ''}. Fit from {LOW_DROP:g}, usable with care "
-                   f"from {MEDIUM_DROP:g}.")  # fmt: skip
+    if not found.measurable or not math.isfinite(res.score):
+        left.metric(
+            "Utility score",
+            "n/a",
+            border=True,
+            help="Not measurable: the real data does not predict this target either.",
+        )
+        with right:
+            st.warning(md(f"**Not measurable for this target.** {not_measurable_words(found)}"),
+                       icon=":material/block:")  # fmt: skip
+            st.caption(md(numbers_words(found)))
+    else:
+        level, sentence = fitness_words(res.score, res.findings, str(found.target))
+        box = {"fit": st.success, "care": st.warning, "not fit": st.error}[level]
+        if res.excluded:
+            box = st.info  # shown, but it says little: no green light for a trivial target
+        left.metric("Utility score", score_text(res.score), border=True,
+                    help="1 = models trained on the synthetic data keep all the skill beyond "
+                    "chance that models trained on real data have; 0 = none of it.")  # fmt: skip
+        if res.interval is not None:
+            left.caption(f"{found.confidence:.0%} interval {interval_text(res.interval)}")
+        with right:
+            box(md(sentence))
+            st.caption(md(score_words(res) + " " + numbers_words(found)))
+    st.caption(md(f"Formula: {found.formula or ''}. Fit from {LOW_DROP:g}, usable with care "
+                  f"from {MEDIUM_DROP:g}. {method_words(found)}"))  # fmt: skip
+    if found.trivial:
+        trivial_notice(res)
     for f in res.findings:
-        scorecard.finding_line(f)
+        if f.kind != "utility_not_measurable":  # the warning above says it
+            scorecard.finding_line(f)
+
+
+def fitness_words(score: float, findings: list, target: str) -> tuple[str, str]:
+    """``(level, sentence)`` with the level of :func:`fitness` and words for this score: the
+    share of the real-trained models' skill beyond chance that synthetic training keeps."""
+    level, _ = fitness(score, findings, target)
+    t = f"'{target}'"
+    kept = (
+        f"models trained on it keep {score:.0%} of the real-trained models' skill beyond "
+        "chance on real rows"
+    )
+    sentence = {
+        "fit": f"Fit for training a model of {t}: {kept}.",
+        "care": f"Usable with care for a model of {t}: {kept}; check the per-class recall and the "
+        "findings first.",
+        "not fit": f"Not fit for training a model of {t}: {kept}.",
+    }[level]
+    if any(f.kind in ("lost_class", "target_missing") for f in findings):
+        sentence += " A class of the target is lost or the target is unusable (see below)."
+    return level, sentence
+
+
+def trivial_notice(res: MetricResult) -> None:
+    """A trivially predictable target: why its score says little, and the choice to count it."""
+    found = info(res)
+    target = str(found.target)
+    head, _, rest = trivial_words(res).partition(". ")
+    st.info(md(f"**{head}.** {rest}"), icon=":material/info:")
+    widget = state.widget_key("utility_keep_trivial", target)
+    st.session_state[widget] = assessment.keeps_trivial(target)
+    st.checkbox(
+        "Count this target in Overall anyway", key=widget,
+        on_change=lambda: assessment.set_keep_trivial(target, bool(st.session_state.get(widget))),
+        help="Utility is re-computed with this target counted: its score then enters the "
+        "utility family, Overall and the utility gate.",
+    )  # fmt: skip
 
 
 def error_message(res: MetricResult) -> None:

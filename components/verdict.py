@@ -13,6 +13,7 @@ import streamlit as st
 from components import review_state as rs
 from components import state
 from components.assessment import Loaded
+from components.signoff_view import tally
 from outputs.escape import md
 from outputs.review_items import finding_items
 from outputs.review_report import gates_for, open_high
@@ -89,7 +90,9 @@ def _reasons(loaded: Loaded, policy: Policy, which: str, items: Sequence[Item] |
     failed = [g for g in blocking if g.passed is False]
     open_words = plural(high, "open high-severity finding")
     if not blocking:
-        _headline(READY, "green", f"Every gate of {which} passes ({open_words}).")
+        why = (f"Every gate of {which} passes" if all(g.status == "passed" for g in gates)
+               else f"No gate of {which} blocks approval: {tally(gates)}")  # fmt: skip
+        _headline(READY, "green", f"{why} ({open_words}).")
         return
     colour = "red" if failed else "orange"
     verb = "blocks" if len(blocking) == 1 else "block"

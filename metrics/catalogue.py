@@ -92,23 +92,23 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("column_shapes", "fidelity", "Does each column's distribution match the real one? "
           "1 = same distribution.", "metrics.marginal:column_shapes", "columns",
           kinds=ANALYSED, rendering="column_view", weight=2.0,
-          method="interval: seeded bootstrap, each side's value counts re-weighted on the real data's bins; floor: the score of independent samples drawn from the real frequencies at the synthetic size"),
+          method="interval: seeded bootstrap (n_boot replicates) re-weighting each side's counts (categories; numbers and dates on a grid of up to 512 real values or quantiles), the replicates' spread reflected around the observed distance; floor: mean score of an independent synthetic-size sample drawn from the real frequencies (plus the categories the real sample missed, Good-Turing/Chao1) against a bootstrap of the real sample"),
     Entry("pair_trends", "fidelity", "Are relations between pairs of columns kept? 1 = same "
           "correlations and associations.", "metrics.pairs:pair_trends", "pairs",
           kinds=ANALYSED, rendering="pair_view", info="metrics.pairs:PairsInfo", weight=3.0,
-          method="interval: seeded bootstrap of each pair's counts (contingency tables) and Fisher's z for correlations; floor: the score of independent samples drawn from the real data at the synthetic size"),
+          method="interval: 95% basic bootstrap around the score: Fisher's z draws of both correlations; multinomial re-weighting of both contingency tables (over 150 filled cells: each cell's normal approximation); floor: correlations drawn from the real one at the real and synthetic sizes; contingency tables from random splits of the real rows, extended to both sizes; in sdmetrics-compatible mode mixed pairs are measured on shared bins and moved onto their score"),
     Entry("missing_values", "coverage", "Does each column have as many missing values as in "
           "the real data? 1 = same share.", "metrics.coverage:missing_values", "columns",
           kinds=ALL_KINDS, rendering="column_view",
-          method="interval: Wilson intervals on each side's missing share; floor: the score of an independent sample of the real missing share at the synthetic size"),
+          method="interval: Newcombe's interval for the difference of the two missing shares, from each side's Wilson interval; floor: the mean score of a seeded bootstrap of the real missing count against independent draws of the synthetic size from the real missing share"),
     Entry("coverage", "coverage", "Does the synthetic data reach the real ranges and "
           "categories? 1 = every real range and category covered.", "metrics.coverage:coverage",
           "columns", kinds=ANALYSED, rendering="column_view", info="metrics.coverage:CoverageInfo",
-          method="interval: seeded bootstrap of the synthetic value counts; floor: the coverage of independent samples drawn from the real frequencies at the synthetic size"),
+          method="interval: the observed score moved by the spread of the floor's splits (wholly below the floor exactly when fewer than 2.5% of splits score as low, a permutation test); floor: the mean score of seeded random splits of the pooled real and synthetic rows into the two sizes (category counts split binomially, ranges from the pooled extremes)"),
     Entry("validity", "coverage", "Are the synthetic values ones the real data allows? 1 = no "
           "value out of range, unseen or unreadable.", "metrics.coverage:validity", "columns",
           kinds=ANALYSED, rendering="column_view",
-          method="interval: Wilson interval on the share of valid values; floor: 1 (real values are valid by definition)"),
+          method="interval: Wilson interval on the share of valid values; floor: 1 minus the share of new real values expected outside what the real data shows (1/(n+1) per extreme held by a single value, Good-Turing for unseen categories, the real unreadable share)"),
     Entry("detection", "detection", "How hard a classifier finds it to tell synthetic rows from "
           "real ones: 1 = no better than a coin (ROC AUC 0.5), 0 = every row told apart (AUC 1).",
           "metrics.detection:detection", "rows", rendering="detection_view", info="metrics.detection:DetectionInfo", weight=4.0,
@@ -118,11 +118,13 @@ CATALOGUE: tuple[Entry, ...] = (
           "than chance gives.", "metrics.privacy:compute_privacy", "rows",
           kinds=ANALYSED, rendering="privacy_view", info="metrics.privacy:PrivacyInfo", weight=3.0,
           method="interval: Wilson intervals on the rates and shares (the DCR share on its effective rows: synthetic rows sharing a nearest real record count once), Newcombe's interval on the copy excess, propagated through min(copy score, DCR score); floor: mean score of seeded binomial draws of an independent real sample of the synthetic size against the holdout reference (uploaded holdout or seeded split)"),
-    Entry("utility", "utility", "Does a model trained on synthetic data do as well on real rows "
-          "as one trained on real data? 1 = as well (TSTR over TRTR, primary metric, mean of a "
-          "linear and a boosted model).", "metrics.utility:utility", "table",
+    Entry("utility", "utility", "Does a model trained on synthetic data keep the skill of one "
+          "trained on real data, on real rows? Relative to no skill: (TSTR - B) / (TRTR - B) on "
+          "ROC AUC, average precision of a rare class, or R2, B the value of guessing; 1 = all "
+          "the skill, 0 = none (mean of a linear and a boosted model).",
+          "metrics.utility:utility", "table",
           rendering="utility_view", info="metrics.utility:UtilityInfo", weight=4.0,
-          method="interval: seeded bootstrap over the real test rows; floor: 1, a model trained on real rows (TRTR) is the reference"),
+          method="interval: seeded bootstrap over the real test rows, every model's predictions re-weighted together, no refit; floor: 1, a model trained on real rows (TRTR) is the reference"),
     Entry("row_flags", "rows", "Which synthetic rows deserve a look: invalid, anomalous, copied, "
           "near copies or obviously synthetic. 1 = no row flagged.", "metrics.flags:row_flags",
           "rows", needs=("detection", "privacy"), rendering="flag_view", info="metrics.flags:FlagsInfo", counts=False),

@@ -9,32 +9,43 @@ Three registered metrics (family ``"coverage"``, one details row per column):
     Categorical/boolean: share of the real categories that the synthetic data produces
     (sdmetrics' CategoryCoverage). Numerical/datetime: share of the real range covered,
     ``1 - (max(0, min_s - min_r) + max(0, max_r - max_s)) / (max_r - min_r)`` clipped at 0
-    (sdmetrics' RangeCoverage; NaN for a constant real column). Details also give the share
+    (sdmetrics' RangeCoverage; NaN for a constant real column; gaps within the edge
+    tolerance of :mod:`metrics.coverage_edges` count as none). Details also give the share
     of real rows whose category is never generated or whose value lies outside the
-    synthetic range, which is what the findings use.
+    synthetic range, which the findings quote.
 ``validity``
     Share of the non-missing synthetic values that are valid: readable as the column's kind
-    and inside the real range, or among the real categories (sdmetrics' BoundaryAdherence /
-    CategoryAdherence, with unreadable values counted invalid).
+    and inside the real range (give or take floating-point noise, :mod:`metrics.coverage_edges`),
+    or among the real categories (sdmetrics' BoundaryAdherence / CategoryAdherence, with
+    unreadable values counted invalid).
 
 Each metric's score is the mean of its column scores.
 
+Intervals and floors
+--------------------
+Every column score has a 95% interval (``Options.confidence``) and a noise floor, what an
+independent real sample of the synthetic size scores against the real data; details columns
+``low``, ``high``, ``floor`` and ``beyond`` (``floor - high``). How each is made:
+:mod:`metrics.coverage_noise`. A metric's interval is the mean of its columns' lows and highs,
+its floor the mean of their floors.
+
 Findings and their severities (low / medium / high)
 ---------------------------------------------------
-- ``missing_values``: missing shares differ by 2 / 10 / 25 points, and by more than three
-  standard errors of the difference.
-- ``missing_category`` and ``range_not_covered``: the real rows whose category is never
-  generated, or whose value lies outside the synthetic range, make up 1 % / 5 % / 20 % of
-  the real rows, and more than a sample of the synthetic size drawn from the real data
-  would miss by chance (categories: twice the expected missed share; ranges: five times
-  ``2 / (m + 1)``, the mass m draws leave beyond their extremes, plus three binomial
-  standard errors).
-- ``invalid_values``: 0.1 % / 1 % / 5 % of the synthetic values are invalid, and more than
-  three times the share that new draws from the real distribution would show by chance
-  (for categories the Good-Turing estimate of the unseen mass, ``(real singletons + 1) /
-  (real rows + 1)``;
-  for ranges ``2 / (n + 1)``, the chance of falling beyond the sample's extremes). The
-  finding lists (up to :data:`MAX_ROWS`) the synthetic rows holding them.
+- ``missing_values``, ``missing_category``, ``range_not_covered``: only when the column's
+  whole interval sits below its floor (``beyond > 0``), severity from that distance
+  (:func:`metrics.uncertainty.severity_beyond`: 0 / 0.08 / 0.20). So a rare real category
+  that a sample of the synthetic size could miss by chance, or that the real data shows once
+  or twice, raises nothing, while a category holding a fifth of the real rows does.
+- ``scarce_category``: real categories generated at under a quarter of their real share;
+  ``beyond`` is the share lost beyond both shares' Wilson bounds, severity from it.
+- ``invalid_values``: invalid values are defects even when few, so their severity stays the
+  invalid share, 0.1 % / 1 % / 5 %, when that share is more than three times the share that
+  new draws from the real distribution would show by chance (for categories the Good-Turing
+  estimate of the unseen mass, ``(real singletons + 1) / (real rows + 1)``; for ranges
+  ``2 / (n + 1)``, the chance of falling beyond the sample's extremes), or any value is
+  unreadable, and ``beyond > 0`` (unreadable values against a floor of 1). The finding lists
+  (up to :data:`MAX_ROWS`) the synthetic rows holding them and names each defect with the
+  bound and the extreme value ("3 below the real minimum 42 (lowest 41.5)").
 """
 
 from __future__ import annotations
@@ -45,28 +56,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.coverage_ranges import MAX_NAMED, coverage_table, finite_range, share_severity
-from metrics.encode import MISSING, Encoded, Side
-from metrics.marginal import category_counts, fmt_share, fmt_value
+from metrics.coverage_edges import share_text
+from metrics.coverage_noise import NOISE_COLUMNS, missing_noise, noise_row, table_bounds
+from metrics.coverage_ranges import coverage_table, score_words
+from metrics.coverage_validity import missing_count, validity_table
+from metrics.encode import Encoded
+from metrics.marginal_words import fmt_share_pair
 from metrics.options import Options
 from metrics.results import Finding, MetricResult, Progress, typed_extra
 from metrics.schema import Kind
 from metrics.summary import summary_statistics
+from metrics.uncertainty import rng, severity_beyond
 
-MAX_ROWS = 50  # synthetic rows quoted in a validity finding
-MISSING_GAPS = (0.02, 0.10, 0.25)
-INVALID_SHARES = (0.001, 0.01, 0.05)
-
-_ALL_KINDS = (Kind.NUMERICAL, Kind.DATETIME, Kind.CATEGORICAL, Kind.BOOLEAN, Kind.ID, Kind.TEXT)
-
-
-def missing_count(side: Side, col: str, kind: Kind) -> int:
-    """Missing values of one column on one side (unreadable values are not missing)."""
-    if kind in (Kind.NUMERICAL, Kind.DATETIME):
-        return int(np.isnan(side.numeric[col]).sum()) - side.unparsed.get(col, 0)
-    if kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
-        return int((side.codes[col] == MISSING).sum())
-    return int(sum(v is None for v in side.strings[col]))
+_MISSING_COLUMNS = ["column", "kind", "real", "synthetic", "score", *NOISE_COLUMNS, "error"]
 
 
 def _mean_score(table: pd.DataFrame) -> float:
@@ -77,135 +79,70 @@ def _mean_score(table: pd.DataFrame) -> float:
     )
 
 
-def missing_values_table(enc: Encoded) -> tuple[pd.DataFrame, list[Finding]]:
-    """Missing shares per column (details: column, kind, real, synthetic, score, error)."""
-    rows, findings = [], []
+def _missing_row(
+    enc: Encoded, col: str, kind: Kind, options: Options
+) -> tuple[dict[str, Any], Finding | None]:
     nr, ns = enc.real.n_rows, enc.synthetic.n_rows
-    for spec in enc.schema.columns:
-        col, kind = spec.name, spec.kind
-        row: dict[str, Any] = {
-            "column": col,
-            "kind": str(kind),
-            "real": np.nan,
-            "synthetic": np.nan,
-            "score": np.nan,
-            "error": None,
-        }
-        if nr == 0 or ns == 0:
-            row["error"] = "no rows on one side"
-            rows.append(row)
-            continue
-        try:
-            pr, ps = (
-                missing_count(enc.real, col, kind) / nr,
-                missing_count(enc.synthetic, col, kind) / ns,
-            )
-        except Exception as exc:  # noqa: BLE001 - one bad column must not abort the others
-            row["error"] = f"{type(exc).__name__}: {exc}"
-            rows.append(row)
-            continue
-        row.update(real=pr, synthetic=ps, score=1.0 - abs(pr - ps))
-        rows.append(row)
-        pooled = (pr * nr + ps * ns) / (nr + ns)
-        noise = 3 * np.sqrt(pooled * (1 - pooled) * (1 / nr + 1 / ns))
-        sev = share_severity(abs(pr - ps), MISSING_GAPS)
-        if sev and abs(pr - ps) > noise:
-            findings.append(
-                Finding(
-                    kind="missing_values",
-                    severity=sev,
-                    columns=(col,),
-                    metric="missing_values",
-                    score=row["score"],
-                    message=(
-                        f"{col}: {fmt_share(pr)} of values are missing in the real data, "
-                        f"{fmt_share(ps)} in the synthetic."
-                    ),
-                )
-            )
-    return pd.DataFrame(
-        rows, columns=["column", "kind", "real", "synthetic", "score", "error"]
-    ), findings
-
-
-_VALIDITY_COLUMNS = ["column", "kind", "score", "invalid", "unreadable", "checked", "error"]
-
-
-def _invalid_rows(enc: Encoded, col: str, kind: Kind) -> tuple[np.ndarray, int, str, float]:
-    """Invalid synthetic values: positions, how many were unreadable, what is wrong, and the
-    share that fresh draws from the real distribution would show by chance."""
-    syn = enc.synthetic
-    if kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
-        codes = syn.codes[col]
-        bad = np.flatnonzero(codes >= enc.n_real_levels[col])
-        seen = pd.unique(codes[bad])[:MAX_NAMED]
-        named = ", ".join(f"'{enc.categories[col][c]}'" for c in seen)
-        real_counts = category_counts(enc.real.codes[col], enc.n_real_levels[col])
-        chance = ((real_counts == 1).sum() + 1) / (real_counts.sum() + 1)
-        return bad, 0, f"are categories the real data never has, e.g. {named}", chance
-    real, values = enc.real.numeric[col], syn.numeric[col]
-    lo, hi = finite_range(real)
-    chance = 2 / (int((~np.isnan(real)).sum()) + 1)
-    unreadable = syn.unparsed.get(col, 0)
-    with np.errstate(invalid="ignore"):
-        outside = (values < lo) | (values > hi)
-    bad = np.flatnonzero(outside)
-    what = f"lie outside the real range {fmt_value(lo, kind)} to {fmt_value(hi, kind)}" + (
-        f" (from {fmt_value(float(values[bad].min()), kind)} to "
-        f"{fmt_value(float(values[bad].max()), kind)})"
-        if len(bad)
-        else ""
+    kr, ks = missing_count(enc.real, col, kind), missing_count(enc.synthetic, col, kind)
+    pr, ps = kr / nr, ks / ns
+    row = {"real": pr, "synthetic": ps, "score": 1.0 - abs(pr - ps)}
+    gen = rng(options.seed, "missing_values", col)
+    row.update(noise_row(*missing_noise(gen, (kr, nr), (ks, ns), options.n_boot,
+                                        options.confidence)))  # fmt: skip
+    severity = severity_beyond(row["beyond"])
+    if severity is None:
+        return row, None
+    tr, ts = share_pair(pr, ps)
+    return row, Finding(
+        kind="missing_values",
+        severity=severity,
+        columns=(col,),
+        metric="missing_values",
+        score=row["score"],
+        message=(
+            f"{col}: {tr} of values are missing in the real data, {ts} in the synthetic. "
+            f"{score_words('Missing-share similarity', row)}"
+        ),
+        beyond=row["beyond"],
     )
-    if unreadable:
-        word = "dates" if kind is Kind.DATETIME else "numbers"
-        what += f"; {unreadable:,} could not be read as {word}"
-        # Unreadable values are NaN in ``numeric``, so never among the values outside.
-        bad = np.union1d(bad, syn.unparsed_rows.get(col, np.empty(0, dtype=np.intp)))
-    return bad, unreadable, what, chance
 
 
-def validity_table(enc: Encoded) -> tuple[pd.DataFrame, list[Finding]]:
-    """Share of valid synthetic values per analysed column, and its findings."""
+def share_pair(a: float, b: float) -> tuple[str, str]:
+    """Two shares as :func:`metrics.coverage_edges.share_text` writes them, with more digits
+    when that would print two different shares the same."""
+    ta, tb = share_text(a), share_text(b)
+    return (ta, tb) if ta != tb or a == b else fmt_share_pair(a, b)
+
+
+def missing_values_table(
+    enc: Encoded, options: Options | None = None
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """Missing shares per column, and its findings.
+
+    Details: column, kind, real, synthetic (the missing shares), score, its interval (``low``,
+    ``high``), noise floor (``floor``), ``beyond`` (``floor - high``) and error.
+    """
+    options = options or Options()
     rows, findings = [], []
-    ns = enc.synthetic.n_rows
-    for col in enc.analysed:
-        kind = enc.schema.kind_of(col)
-        row: dict[str, Any] = {"column": col, "kind": str(kind), "score": np.nan, "error": None}
-        try:
-            bad, unreadable, what, chance = _invalid_rows(enc, col, kind)
-            checked = ns - missing_count(enc.synthetic, col, kind)
-            invalid = max(len(bad), unreadable)  # ``bad`` lists unreadable rows when known
-            row.update(invalid=invalid, unreadable=unreadable, checked=checked)
-            if checked == 0:
-                row["error"] = "no synthetic values to check"
-            else:
-                row["score"] = 1.0 - invalid / checked
-                sev = share_severity(invalid / checked, INVALID_SHARES)
-                # Three times the chance share, plus three binomial standard errors of it.
-                floor = 3 * chance + 3 * np.sqrt(max(chance, 1 / enc.real.n_rows) / checked)
-                if sev and (invalid / checked > floor or unreadable):
-                    findings.append(
-                        Finding(
-                            kind="invalid_values",
-                            severity=sev,
-                            columns=(col,),
-                            metric="validity",
-                            score=row["score"],
-                            rows=tuple(int(i) for i in bad[:MAX_ROWS]),
-                            message=(
-                                f"{col}: {invalid:,} synthetic values "
-                                f"({fmt_share(invalid / checked)}) {what}."
-                            ),
-                        )
-                    )
-        except Exception as exc:  # noqa: BLE001 - one bad column must not abort the others
-            row["error"] = f"{type(exc).__name__}: {exc}"
+    for spec in enc.schema.columns:
+        row: dict[str, Any] = {"column": spec.name, "kind": str(spec.kind), "error": None}
+        if enc.real.n_rows == 0 or enc.synthetic.n_rows == 0:
+            row["error"] = "no rows on one side"
+        else:
+            try:
+                got, finding = _missing_row(enc, spec.name, spec.kind, options)
+                row.update(got)
+                if finding:
+                    findings.append(finding)
+            except Exception as exc:  # noqa: BLE001 - one bad column must not abort the others
+                row["error"] = f"{type(exc).__name__}: {exc}"
         rows.append(row)
-    return pd.DataFrame(rows, columns=_VALIDITY_COLUMNS), findings
+    return pd.DataFrame(rows, columns=_MISSING_COLUMNS), findings
 
 
 def _result(name: str, table: pd.DataFrame, findings: list[Finding]) -> MetricResult:
     score = _mean_score(table)
+    interval, floor = table_bounds(table)
     return MetricResult(
         name=name,
         family="coverage",
@@ -214,12 +151,14 @@ def _result(name: str, table: pd.DataFrame, findings: list[Finding]) -> MetricRe
         details=table,
         findings=findings,
         error=None if np.isfinite(score) else "no column could be scored",
+        interval=interval,
+        floor=floor,
     )
 
 
 def missing_values(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     """The ``missing_values`` metric."""
-    return _result("missing_values", *missing_values_table(enc))
+    return _result("missing_values", *missing_values_table(enc, options))
 
 
 @dataclass(frozen=True)
@@ -245,14 +184,14 @@ def info(result: MetricResult | None) -> CoverageInfo:
 def coverage(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     """The ``coverage`` metric; ``extra`` is a :class:`CoverageInfo` holding the summary
     statistics side by side (read it with :func:`info`)."""
-    res = _result("coverage", *coverage_table(enc))
+    res = _result("coverage", *coverage_table(enc, options))
     res.extra = CoverageInfo(summary=summary_statistics(enc))
     return res
 
 
 def validity(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     """The ``validity`` metric."""
-    return _result("validity", *validity_table(enc))
+    return _result("validity", *validity_table(enc, options))
 
 
 __all__ = [

@@ -33,13 +33,15 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=key)
 
 
-def merge_findings(findings: list[Finding]) -> list[Finding]:
+def merge_findings(findings: list[Finding], keep: frozenset[str] = frozenset()) -> list[Finding]:
     """One finding per broken column, worst first.
 
     A pair finding is dropped when the column it is about already has a high-severity
     finding of its own values (:data:`COLUMN_ROOTS`: marginal, missing category, range,
     missing values, validity): the column's finding says what is wrong, and its pairs are only
-    consequences, still listed with their scores in the pair trends details. For a
+    consequences, still listed with their scores in the pair trends details. A pair finding
+    on a column in ``keep`` (the utility target: what predicts it is the question) is never
+    dropped. For a
     column-grouped pair finding "the column it is about" is its first column; for a single
     pair it is either column. Findings are then ranked (:func:`rank_findings`).
     """
@@ -52,15 +54,21 @@ def merge_findings(findings: list[Finding]) -> list[Finding]:
     for f in findings:
         if f.kind == "pair":
             about = f.columns[:1] if len(f.columns) > 2 else f.columns
-            if any(c in broken for c in about):
+            if any(c in broken for c in about) and not keep & set(f.columns):
                 continue
         kept.append(f)
     return rank_findings(kept)
 
 
-def assessment_findings(results: Mapping[str, MetricResult]) -> list[Finding]:
-    """Every metric's findings, one per problem, most serious first: merged by column, and a
-    row-flag finding that only restates another metric's finding left out."""
+def assessment_findings(
+    results: Mapping[str, MetricResult], target: str | None = None
+) -> list[Finding]:
+    """Every metric's findings, one per problem, most serious first: merged by column (the
+    pair findings of the utility ``target`` always kept), and a row-flag finding that only
+    restates another metric's finding left out."""
     found = [f for res in results.values() for f in res.findings]
     stated = {(f.metric, f.kind) for f in found}
-    return merge_findings([f for f in found if RESTATED.get(f.kind) not in stated])
+    # The target the utility models predicted (the default one when none was chosen).
+    target = target or getattr(getattr(results.get("utility"), "extra", None), "target", None)
+    keep = frozenset([target]) if target else frozenset()
+    return merge_findings([f for f in found if RESTATED.get(f.kind) not in stated], keep)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from metrics.coverage_edges import distinct_texts, edge_tolerance
 from metrics.encode import MISSING, Encoded
 from metrics.flags_kinds import Events, num_text
 from metrics.schema import Kind
@@ -49,21 +50,23 @@ def _range_and_rules(col: str, kind: Kind, real: np.ndarray, syn: np.ndarray, ev
     if finite.size == 0:
         return
     lo, hi = float(finite.min()), float(finite.max())
-    span, tol = hi - lo, RANGE_TOLERANCE * (hi - lo)
+    # A value just past the edge is not worth a row flag (RANGE_TOLERANCE of the range), and
+    # floating-point noise never is, even when the real column is constant (span 0).
+    noise = edge_tolerance(lo, hi)
+    span, tol = hi - lo, max(RANGE_TOLERANCE * (hi - lo), noise)
     outside = (syn < lo - tol) | (syn > hi + tol)
-    tolerance = f"(tolerance {RANGE_TOLERANCE:.0%} of the range)"
+    tolerance = f" (tolerance {RANGE_TOLERANCE:.0%} of the range)" if tol > noise else ""
     for words, limit, bad in (
         ("below the real minimum", lo, syn < lo - tol),
         ("above the real maximum", hi, syn > hi + tol),
     ):
         rows = np.flatnonzero(bad)
         scores = 0.6 + 0.4 * np.minimum(1.0, np.abs(syn[rows] - limit) / span) if span else 1.0
-        tail = f"is {words} {num_text(limit, kind)} {tolerance}"
-        ev.bad(col, rows, scores, _value_text(col, kind, syn, tail))
+        ev.bad(col, rows, scores, _edge_text(col, kind, syn, f"is {words}", limit, tolerance))
     if kind is not Kind.NUMERICAL:
         return
     if lo >= 0:
-        rows = np.flatnonzero((syn < 0) & ~outside)
+        rows = np.flatnonzero((syn < -noise) & ~outside)
         ev.bad(col, rows, 0.8, lambda r: f"{col} = {syn[r]:,.6g} is negative, but no real value is")
     if finite.size > 1 and np.all(finite == np.round(finite)):
         with np.errstate(invalid="ignore"):
@@ -73,5 +76,14 @@ def _range_and_rules(col: str, kind: Kind, real: np.ndarray, syn: np.ndarray, ev
         ev.bad(col, rows, 0.8, lambda r: f"{col} = {syn[r]:,.6g} {tail}")
 
 
-def _value_text(col: str, kind: Kind, values: np.ndarray, tail: str) -> Callable[[int], str]:
-    return lambda r: f"{col} = {num_text(float(values[r]), kind)} {tail}"
+def _edge_text(
+    col: str, kind: Kind, values: np.ndarray, words: str, limit: float, tolerance: str
+) -> Callable[[int], str]:
+    """``x = 41.5 is below the real minimum 42``: the value and the bound with the digits that
+    tell them apart (never ``42 is below the real minimum 42``)."""
+
+    def text(r: int) -> str:
+        bound, value = distinct_texts(limit, float(values[r]), kind, num_text)
+        return f"{col} = {value} {words} {bound}{tolerance}"
+
+    return text

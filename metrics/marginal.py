@@ -9,25 +9,37 @@ rounded to 14 decimals before the KS test, and TVComplement's 1e-6 regularisatio
 categories only the synthetic data has is kept. The metric's score is the mean over columns,
 as sdmetrics' "Column Shapes" property.
 
-Findings
---------
-One per column whose score is below :data:`LOW` (low), :data:`MEDIUM` (medium) or
-:data:`HIGH` (high severity), provided the departure is larger than sampling noise alone
-would give: the KS statistic must exceed its 0.1 % critical value
-``1.95 * sqrt((n + m) / (n m))`` and the TV distance twice the distance two samples of the
-real frequencies would show. The sentence says what kind of departure it is (shifted, more
-spread out, more concentrated, or shaped differently) with the medians and spreads, or which
-category's share differs most.
+Intervals, floors and findings
+------------------------------
+Each column score gets a 95% interval (``Options.confidence``) and a noise floor, the score an
+independent real sample of the synthetic size would get, both from a seeded bootstrap of the
+two sides' counts (:mod:`metrics.marginal_noise`); the details table has them as ``low``,
+``high``, ``floor`` and ``beyond`` (``floor - high``). The metric's interval is the mean of the
+columns' bounds and its floor the mean of their floors. A column gets a finding only when its
+whole interval sits below its floor (``beyond > 0``), with a severity from that distance
+(:func:`metrics.uncertainty.severity_beyond`). The sentence names the change that happened (a
+collapse to one value, a pile-up on a boundary, a lost or new spike, a shift, a spread, or the
+category share that moved most; :mod:`metrics.marginal_words`). Intervals and findings are the
+same in sdmetrics-compatible mode, whose scores they leave untouched.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from metrics.encode import Encoded
+from metrics.marginal_noise import (
+    Noise,
+    column_noise,
+    grid_counts,
+    ks_distances,
+    real_grid,
+    tv_distances,
+)
 from metrics.marginal_stats import (
     category_counts,
     ks_complement,
@@ -37,45 +49,21 @@ from metrics.marginal_stats import (
     tv_complement,
     tv_from_counts,
 )
+from metrics.marginal_words import (
+    continuous_words,
+    discrete_words,
+    fmt_pair,
+    fmt_share,
+    fmt_value,
+)
 from metrics.options import Options
 from metrics.pair_stats import parallel_map
-from metrics.results import Finding, MetricResult, Progress, Severity, no_progress
+from metrics.results import Finding, MetricResult, Progress, no_progress
 from metrics.schema import Kind
-from metrics.schema_dates import date_text
+from metrics.uncertainty import mean_bounds, mean_floor, rng, severity_beyond
 
 NAME = "column_shapes"
 ANALYSED_KINDS = (Kind.NUMERICAL, Kind.DATETIME, Kind.CATEGORICAL, Kind.BOOLEAN)
-HIGH, MEDIUM, LOW = 0.7, 0.85, 0.92  # score thresholds of the finding severities
-KS_CRITICAL = 1.95  # c(alpha) of the two-sample KS test at alpha = 0.001
-
-
-def fmt_value(value: float, kind: Kind) -> str:
-    """A number or a date as a person writes it."""
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    if kind is Kind.DATETIME:
-        return date_text(value)
-    size = abs(value)
-    if size >= 1000:
-        return f"{value:,.0f}"
-    if size >= 10 or value == round(value):
-        return f"{value:.1f}".removesuffix(".0")
-    return f"{value:.3g}"
-
-
-def fmt_share(share: float) -> str:
-    """A share as a percentage with the precision it needs."""
-    pct = 100 * share
-    return f"{pct:.0f}%" if pct >= 10 or pct == 0 else f"{pct:.1f}%" if pct >= 1 else f"{pct:.2f}%"
-
-
-def severity_of(
-    score: float, high: float = HIGH, medium: float = MEDIUM, low: float = LOW
-) -> Severity | None:
-    """Severity of a score against three thresholds (None when above all of them)."""
-    if not np.isfinite(score) or score >= low:
-        return None
-    return "high" if score < high else "medium" if score < medium else "low"
 
 
 @dataclass
@@ -84,62 +72,78 @@ class _Column:
     finding: Finding | None
 
 
-def _continuous(enc: Encoded, col: str, kind: Kind) -> _Column:
+def _noise_row(noise: Noise | None) -> dict:
+    if noise is None:
+        return {"low": np.nan, "high": np.nan, "floor": np.nan, "beyond": np.nan}
+    return {"low": noise.low, "high": noise.high, "floor": noise.floor, "beyond": noise.beyond}
+
+
+def _score_text(label: str, score: float, floor: float) -> str:
+    """``KS complement 0.63; an independent real sample scores about 0.97``, with the digits
+    that tell the two apart and never "1.00" for a number below 1."""
+    for digits in (2, 3, 4):
+        ts, tf = f"{score:.{digits}f}", f"{floor:.{digits}f}"
+        rounded_up = (ts == f"{1:.{digits}f}" and score < 1) or (
+            tf == f"{1:.{digits}f}" and floor < 1
+        )
+        if ts != tf and not rounded_up:
+            break
+    return f"{label} {ts}; an independent real sample scores about {tf}"
+
+
+def _finding(
+    col: str, score: float, noise: Noise | None, words: Callable[[Noise], str]
+) -> Finding | None:
+    """A finding when the whole interval is below the floor; ``words(noise)`` says what changed
+    (called only then: describing a column reads its values again)."""
+    if noise is None:
+        return None
+    severity = severity_beyond(noise.beyond)
+    if severity is None:
+        return None
+    return Finding(
+        kind="marginal",
+        severity=severity,
+        columns=(col,),
+        metric=NAME,
+        score=score,
+        message=words(noise),
+        beyond=noise.beyond,
+    )
+
+
+def _continuous(enc: Encoded, col: str, kind: Kind, options: Options) -> _Column:
     rs = sorted_values(enc.real.numeric[col])
     ss = sorted_values(enc.synthetic.numeric[col])
     stat = ks_statistic(rs, ss)
     score = 1.0 - stat
-    med_r, med_s = quantile_sorted(rs, 0.5), quantile_sorted(ss, 0.5)
-    iqr_r = quantile_sorted(rs, 0.75) - quantile_sorted(rs, 0.25)
-    iqr_s = quantile_sorted(ss, 0.75) - quantile_sorted(ss, 0.25)
     row = {
         "score": score,
         "statistic": stat,
-        "real_median": med_r,
-        "synthetic_median": med_s,
-        "real_iqr": iqr_r,
-        "synthetic_iqr": iqr_s,
+        "real_median": quantile_sorted(rs, 0.5),
+        "synthetic_median": quantile_sorted(ss, 0.5),
+        "real_iqr": quantile_sorted(rs, 0.75) - quantile_sorted(rs, 0.25),
+        "synthetic_iqr": quantile_sorted(ss, 0.75) - quantile_sorted(ss, 0.25),
         "n_real": len(rs),
         "n_synthetic": len(ss),
         "error": None if np.isfinite(score) else "no values on one side to compare",
     }
-    finding = None
-    severity = severity_of(score)
-    n, m = len(rs), len(ss)
-    if severity and stat > KS_CRITICAL * np.sqrt((n + m) / (n * m)):
-        spread = iqr_r if iqr_r > 0 else (rs[-1] - rs[0]) or 1.0
-        shift = (med_s - med_r) / spread
-        ratio = iqr_s / iqr_r if iqr_r > 0 else np.inf if iqr_s > 0 else 1.0
-        if abs(shift) >= 0.25:
-            what = f"shifted {'higher' if shift > 0 else 'lower'}"
-            facts = f"real median {fmt_value(med_r, kind)}, synthetic {fmt_value(med_s, kind)}"
-        elif ratio > 1.25 or ratio < 0.8:
-            what = "more spread out" if ratio > 1 else "more concentrated"
-            facts = (
-                f"middle half spans {_span(iqr_r, kind)} in the real data, "
-                f"{_span(iqr_s, kind)} in the synthetic"
-            )
-        else:
-            what = "shaped differently"
-            facts = f"real median {fmt_value(med_r, kind)}, synthetic {fmt_value(med_s, kind)}"
-        finding = Finding(
-            kind="marginal",
-            severity=severity,
-            columns=(col,),
-            metric=NAME,
-            score=score,
-            message=f"{col}: synthetic values are {what}: KS complement {score:.2f} ({facts}).",
-        )
-    return _Column(row, finding)
+    noise = None
+    if np.isfinite(stat) and options.n_boot > 0:
+        grid = real_grid(rs)
+        gen = rng(options.seed, NAME, col)
+        counts = grid_counts(rs, grid), grid_counts(ss, grid)
+        noise = column_noise(gen, *counts, ks_distances, stat, options.n_boot, options.confidence)
+    row.update(_noise_row(noise))
+
+    def words(n: Noise) -> str:
+        text = _score_text("KS complement", score, n.floor)
+        return continuous_words(col, kind, rs, ss, stat, text)
+
+    return _Column(row, _finding(col, score, noise, words))
 
 
-def _span(width: float, kind: Kind) -> str:
-    if kind is Kind.DATETIME:
-        return f"{width / 86_400e9:,.0f} days"
-    return fmt_value(width, Kind.NUMERICAL)
-
-
-def _discrete(enc: Encoded, col: str) -> _Column:
+def _discrete(enc: Encoded, col: str, options: Options) -> _Column:
     levels = enc.categories[col]
     cr = category_counts(enc.real.codes[col], len(levels))
     cs = category_counts(enc.synthetic.codes[col], len(levels))
@@ -148,7 +152,7 @@ def _discrete(enc: Encoded, col: str) -> _Column:
     try:
         score = tv_from_counts(cr, cs)
     except ValueError as exc:
-        row.update(score=np.nan, statistic=np.nan, error=str(exc))
+        row.update(score=np.nan, statistic=np.nan, error=str(exc), **_noise_row(None))
         return _Column(row, None)
     pr, ps = cr / nr, cs / ns
     gap = int(np.argmax(np.abs(pr - ps)))
@@ -159,24 +163,18 @@ def _discrete(enc: Encoded, col: str) -> _Column:
         top_gap_real=float(pr[gap]),
         top_gap_synthetic=float(ps[gap]),
     )
-    # Expected TV between two samples of the real frequencies (normal approximation).
-    noise = 0.5 * np.sqrt(2 / np.pi) * np.sqrt(pr * (1 - pr) * (1 / nr + 1 / ns)).sum()
-    severity = severity_of(score)
-    finding = None
-    if severity and (1.0 - score) > 2 * noise:
-        finding = Finding(
-            kind="marginal",
-            severity=severity,
-            columns=(col,),
-            metric=NAME,
-            score=score,
-            message=(
-                f"{col}: category frequencies differ: TV complement {score:.2f} (largest gap: "
-                f"'{levels[gap]}' is {fmt_share(pr[gap])} of real rows, "
-                f"{fmt_share(ps[gap])} of synthetic)."
-            ),
+    noise = None
+    if options.n_boot > 0:
+        gen = rng(options.seed, NAME, col)
+        noise = column_noise(
+            gen, cr, cs, tv_distances, 1.0 - score, options.n_boot, options.confidence, tail=True
         )
-    return _Column(row, finding)
+    row.update(_noise_row(noise))
+
+    def words(n: Noise) -> str:
+        return discrete_words(col, levels, cr, cs, _score_text("TV complement", score, n.floor))
+
+    return _Column(row, _finding(col, score, noise, words))
 
 
 _COLUMNS = [
@@ -184,6 +182,10 @@ _COLUMNS = [
     "kind",
     "metric",
     "score",
+    "low",
+    "high",
+    "floor",
+    "beyond",
     "statistic",
     "real_median",
     "synthetic_median",
@@ -199,15 +201,18 @@ _COLUMNS = [
 
 
 def column_shapes_table(
-    enc: Encoded, progress: Progress = no_progress
+    enc: Encoded, progress: Progress = no_progress, options: Options | None = None
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Per-column shape scores (one details row per analysed column) and their findings.
 
-    Details columns: column, kind, metric ("KSComplement"/"TVComplement"), score, statistic
-    (the KS statistic or TV distance), medians and interquartile ranges (continuous columns),
-    the category whose share differs most with both shares (discrete columns), the number of
-    non-missing values per side, and error.
+    Details columns: column, kind, metric ("KSComplement"/"TVComplement"), score, its interval
+    (low, high), noise floor (floor) and ``beyond`` (floor - high; a finding when positive),
+    statistic (the KS statistic or TV distance), medians and interquartile ranges (continuous
+    columns), the category whose share differs most with both shares (discrete columns), the
+    number of non-missing values per side, and error. ``options`` gives the seed, the
+    confidence level and the number of bootstrap replicates (``Options()`` when omitted).
     """
+    options = options or Options()
     rows, findings = [], []
     columns = enc.analysed
 
@@ -215,7 +220,10 @@ def column_shapes_table(
         kind = enc.schema.kind_of(col)
         metric = "KSComplement" if kind in (Kind.NUMERICAL, Kind.DATETIME) else "TVComplement"
         try:
-            out = _continuous(enc, col, kind) if metric == "KSComplement" else _discrete(enc, col)
+            if metric == "KSComplement":
+                out = _continuous(enc, col, kind, options)
+            else:
+                out = _discrete(enc, col, options)
         except Exception as exc:  # noqa: BLE001 - one bad column must not abort the others
             out = _Column({"score": np.nan, "error": f"{type(exc).__name__}: {exc}"}, None)
         return metric, out
@@ -237,10 +245,31 @@ def column_shapes_score(table: pd.DataFrame) -> float:
     return float(table["score"].mean())
 
 
+def column_shapes_bounds(table: pd.DataFrame) -> tuple[tuple[float, float] | None, float | None]:
+    """Interval and floor of the mean score, over the columns that have a score.
+
+    The mean of the columns' bounds and of their floors (:func:`metrics.uncertainty.mean_bounds`):
+    each column is resampled on its own, so averaging replicates across columns would treat
+    the columns as independent and claim a narrower interval than rows that tie them together
+    allow. With these bounds the metric's ``floor - high`` is the mean of the columns'.
+    """
+    scored = table[np.isfinite(table["score"].to_numpy(dtype=float))] if not table.empty else table
+    if scored.empty:
+        return None, None
+    lows, highs = scored["low"].to_numpy(dtype=float), scored["high"].to_numpy(dtype=float)
+    intervals = [
+        None if not (np.isfinite(lo) and np.isfinite(hi)) else (float(lo), float(hi))
+        for lo, hi in zip(lows, highs, strict=True)
+    ]
+    return mean_bounds(intervals), mean_floor(scored["floor"].astype(float).tolist())
+
+
 def column_shapes(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
-    """The ``column_shapes`` metric: KS/TV complement per column, mean as the score."""
-    table, findings = column_shapes_table(enc, progress)
+    """The ``column_shapes`` metric: KS/TV complement per column, mean as the score, with the
+    mean's interval and noise floor."""
+    table, findings = column_shapes_table(enc, progress, options)
     score = column_shapes_score(table)
+    interval, floor = column_shapes_bounds(table)
     return MetricResult(
         name=NAME,
         family="fidelity",
@@ -249,14 +278,20 @@ def column_shapes(enc: Encoded, options: Options, progress: Progress) -> MetricR
         details=table,
         findings=findings,
         error=None if not table.empty else "no numerical, date, categorical or boolean columns",
+        interval=interval,
+        floor=floor,
     )
 
 
 __all__ = [
     "category_counts",
     "column_shapes",
+    "column_shapes_bounds",
     "column_shapes_score",
     "column_shapes_table",
+    "fmt_pair",
+    "fmt_share",
+    "fmt_value",
     "ks_complement",
     "ks_statistic",
     "quantile_sorted",

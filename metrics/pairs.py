@@ -19,29 +19,38 @@ Property score (SynthLens)
 --------------------------
 A weighted mean of the pair scores. A pair's strength is the larger of its real and
 synthetic strengths (|r| or corrected V), so a relation the generator invents counts as much
-as one it loses. Pairs weaker than :data:`NEGLIGIBLE` on both sides get weight 0: their
-similarity only echoes the two marginals (already in column shapes) plus, for columns with
-many levels, sampling noise that the uncorrected statistics mistake for a trend. Above it the
-weight grows linearly and reaches 1 at :data:`FULL_WEIGHT`. NaN when no pair has weight.
+as one it loses. A pair with no relation on either side (both strengths within noise of 0 or
+below :data:`NEGLIGIBLE`) scores 1, with no interval, and gets weight 0: it has no trend to
+keep, its similarity would only echo the two marginals (already in column shapes) and sampling
+noise, and counting it as a perfect 1 would dilute the relations that exist. Above that the
+weight grows linearly with the strength and reaches 1 at :data:`FULL_WEIGHT`. NaN when no pair
+has weight.
 
 Property score (``Options.sdmetrics_compatible``)
 -------------------------------------------------
 sdmetrics' QualityReport (0.32): continuous columns in mixed pairs are binned on each side's
 own range, and only pairs with ``|r_real| > 0.5`` or uncorrected Cramer's V ``> 0.3`` count
 (weight 1, the others 0); the score is their plain mean. ``score`` in the details is filled
-for every pair, where sdmetrics leaves NaN for the pairs it does not count.
+for every pair, where sdmetrics leaves NaN for the pairs it does not count; unrelated pairs keep
+their computed score.
+
+Intervals and noise floors
+--------------------------
+Each pair's ``low``/``high`` (95% by default) and ``floor`` (what an independent real sample of
+the synthetic size scores) come from :mod:`metrics.pair_bounds`: Fisher's z for correlations, a
+multinomial re-weighting of the counts for contingency tables. ``beyond = floor - high``. The
+property's interval is the weighted mean of the counted pairs' lows and highs (as if the pairs
+moved together, so never narrower than they justify) and its floor the weighted mean of their
+floors. In compatible mode a mixed pair's interval and floor are measured on the real data's
+bins shared by both sides and moved onto its sdmetrics score (sdmetrics' own-range bins cost
+even an independent real sample about 0.1; see ``pairs_measure._contingency_bounds``).
 
 Findings
 --------
-A relation is lost (or invented) when the strengths differ by at least :data:`GAP_LOW` (low),
-:data:`GAP_MEDIUM` (medium) or :data:`GAP_HIGH` (high severity) and by more than the pair's
-``noise``, the difference sampling alone can make: ``4 * sqrt(1/n + 1/m)`` for correlations,
-and for associations the corrected V that a three-standard-deviation chi-squared excess
-would give on each side (:func:`metrics.pair_stats.association_noise`), combined. A column
-involved in two or more such pairs gets one finding naming its partners instead of one per
-pair.
+A pair whose relation changed (lost, invented or reversed) and whose score sits below its floor
+beyond its interval: see :mod:`metrics.pair_findings`, which also orders the worst pairs.
 
-Each pair is measured in :mod:`metrics.pairs_measure`; this module weighs, scores and words them.
+Each pair is measured in :mod:`metrics.pairs_measure`; this module weighs and scores them.
 """
 
 from __future__ import annotations
@@ -55,22 +64,13 @@ import pandas as pd
 
 from metrics.encode import Encoded
 from metrics.options import Options
-from metrics.pairs_measure import Pair, contingencies, correlations
-from metrics.results import (
-    SEVERITY_ORDER,
-    Finding,
-    MetricResult,
-    Progress,
-    Severity,
-    no_progress,
-    typed_extra,
-)
+from metrics.pair_findings import pair_findings, relation_of, worst_first
+from metrics.pairs_measure import NEGLIGIBLE, Pair, contingencies, correlations
+from metrics.results import MetricResult, Progress, no_progress, typed_extra
+from metrics.uncertainty import beyond_floor
 
 NAME = "pair_trends"
-NEGLIGIBLE = 0.05  # strength below which a pair carries no trend to keep
 FULL_WEIGHT = 0.2  # strength from which a pair counts fully
-GAP_LOW, GAP_MEDIUM, GAP_HIGH = 0.15, 0.25, 0.4  # strength differences behind findings
-MAX_PARTNERS_NAMED = 4
 # Pairs grow with the square of the columns: 2,000 columns are 2 million pairs (minutes and a
 # report of hundreds of MB). Beyond this many columns a seeded sample of columns is paired.
 MAX_PAIR_COLUMNS = 120
@@ -80,6 +80,10 @@ _COLUMNS = [
     "column_b",
     "metric",
     "score",
+    "low",
+    "high",
+    "floor",
+    "beyond",
     "real",
     "synthetic",
     "weight",
@@ -87,6 +91,7 @@ _COLUMNS = [
     "n_real",
     "n_synthetic",
     "noise",
+    "relation",
     "error",
 ]
 
@@ -141,149 +146,101 @@ def pair_sample_note(n_columns: int) -> str:
     )
 
 
-def _strength(pair: Pair, value: float) -> float:
+def _strength(value: float) -> float:
     return abs(value) if np.isfinite(value) else 0.0
 
 
 def synthlens_weight(pair: Pair) -> float:
     """Weight of a pair in the SynthLens property score (see the module docstring)."""
-    if not np.isfinite(pair.score):
+    if not np.isfinite(pair.score) or pair.unrelated:
         return 0.0
-    strength = max(_strength(pair, pair.real), _strength(pair, pair.synthetic))
+    strength = max(_strength(pair.real), _strength(pair.synthetic))
     if strength < NEGLIGIBLE:
         return 0.0
     return min(1.0, strength / FULL_WEIGHT)
 
 
+def _row(pair: Pair) -> dict:
+    beyond = beyond_floor((pair.low, pair.high), pair.floor)
+    beyond = beyond if beyond is not None and np.isfinite(beyond) else np.nan
+    relation = relation_of(
+        pair.metric, pair.real, pair.synthetic, pair.noise, beyond, pair.unrelated
+    )
+    if pair.error:
+        relation = ""
+    values = {"beyond": beyond, "relation": relation}
+    return {
+        c: values[c] if c in values else getattr(pair, c.replace("column_", "")) for c in _COLUMNS
+    }
+
+
 def pair_trends_table(
-    enc: Encoded, options: Options | None = None, progress: Progress = no_progress
-) -> pd.DataFrame:
+    enc: Encoded, options: Options | None = None, progress: Progress = no_progress,
+    bounds: bool = True,
+) -> pd.DataFrame:  # fmt: skip
     """One details row per pair of analysed columns, in schema order.
 
     Columns: column_a, column_b, metric ("CorrelationSimilarity"/"ContingencySimilarity"),
-    score, real and synthetic (correlations, or bias-corrected Cramer's V), weight (its share
-    in the property score), sdmetrics_association (uncorrected Cramer's V of the real table,
-    compatible mode only), n_real and n_synthetic (rows behind the statistic), noise (the
-    difference between real and synthetic strength that sampling alone can make), error.
+    score, low and high (its interval), floor (what an independent real sample of the synthetic
+    size scores), beyond (floor - high: how far below the floor beyond the interval), real and
+    synthetic (correlations, or bias-corrected Cramer's V), weight (its share in the property
+    score), sdmetrics_association (uncorrected Cramer's V of the real table, compatible mode
+    only), n_real and n_synthetic (rows behind the statistic), noise (the difference between
+    real and synthetic strength that sampling alone can make), relation ("none", "kept",
+    "weaker", "stronger", "reversed", see :mod:`metrics.pair_findings`), error.
+
+    ``bounds=False`` leaves low, high, floor and beyond NaN (the scores alone, faster).
     """
     options = options or Options()
     cols = pair_columns(enc, options.seed)
     progress(0.0, "Pair trends: correlations")
-    pairs = correlations(enc, options, cols)
+    pairs = correlations(enc, options, cols, bounds)
     progress(0.4, "Pair trends: contingency tables")
-    pairs.update(contingencies(enc, options, progress, cols))
+    pairs.update(contingencies(enc, options, progress, cols, bounds))
     rows = []
     for a, b in itertools.combinations(cols, 2):
         pair = pairs[(a, b)]
         if not options.sdmetrics_compatible:
             pair.weight = synthlens_weight(pair)
-        rows.append({c: getattr(pair, c.replace("column_", "")) for c in _COLUMNS})
+        rows.append(_row(pair))
     progress(1.0, "Pair trends: done")
     return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _counted(table: pd.DataFrame) -> pd.Series:
+    return table["score"].notna() & (table["weight"] > 0)
 
 
 def pair_trends_score(table: pd.DataFrame) -> float:
     """Weighted mean of the pair scores (weights from :func:`pair_trends_table`)."""
     if table.empty:
         return float("nan")
-    ok = table["score"].notna() & (table["weight"] > 0)
+    ok = _counted(table)
     if not ok.any():
         return float("nan")
     return float(np.average(table.loc[ok, "score"], weights=table.loc[ok, "weight"]))
 
 
-def _gap_severity(gap: float, noise: float) -> Severity | None:
-    if not np.isfinite(gap) or gap < GAP_LOW or not gap > noise:
-        return None
-    return "high" if gap >= GAP_HIGH else "medium" if gap >= GAP_MEDIUM else "low"
-
-
-def _how(row: pd.Series) -> str:
-    r, s = row["real"], row["synthetic"]
-    if row["metric"] == "CorrelationSimilarity" and r * s < 0 and min(abs(r), abs(s)) >= 0.1:
-        return "reversed"
-    return "weaker" if abs(s) < abs(r) else "stronger"
-
-
-def pair_findings(table: pd.DataFrame) -> list[Finding]:
-    """Findings for lost or invented relations, one per column when a column has several."""
-    flagged = []
-    for _, row in table.iterrows():
-        gap = abs(row["real"] - row["synthetic"])
-        sev = _gap_severity(gap, row["noise"])
-        if sev:
-            flagged.append((row, sev))
-    findings = []
-    while True:
-        counts: dict[str, list] = {}
-        for row, sev in flagged:
-            for c in (row["column_a"], row["column_b"]):
-                counts.setdefault(c, []).append((row, sev))
-        if not counts:
-            break
-        col, hits = max(
-            counts.items(),
-            key=lambda kv: (len(kv[1]), sum(abs(r["real"] - r["synthetic"]) for r, _ in kv[1])),
-        )
-        if len(hits) < 2:
-            break
-        findings.append(_group_finding(col, hits))
-        used = {id(r) for r, _ in hits}
-        flagged = [(r, s) for r, s in flagged if id(r) not in used]
-    findings.extend(_pair_finding(row, sev) for row, sev in flagged)
-    return findings
-
-
-def _pair_finding(row: pd.Series, severity: Severity) -> Finding:
-    a, b = row["column_a"], row["column_b"]
-    if row["metric"] == "CorrelationSimilarity":
-        what, sim = "correlation", "correlation similarity"
-    else:
-        what, sim = "association (Cramér's V)", "contingency similarity"
-    return Finding(
-        kind="pair",
-        severity=severity,
-        columns=(a, b),
-        metric=NAME,
-        score=float(row["score"]),
-        message=(
-            f"{a} & {b}: their {what} is {_how(row)} in the synthetic data: "
-            f"{row['real']:.2f} real vs {row['synthetic']:.2f} synthetic "
-            f"({sim} {row['score']:.2f})."
-        ),
-    )
-
-
-def _group_finding(col: str, hits: list) -> Finding:
-    hits = sorted(hits, key=lambda h: -abs(h[0]["real"] - h[0]["synthetic"]))
-    parts = []
-    for row, _ in hits[:MAX_PARTNERS_NAMED]:
-        other = row["column_b"] if row["column_a"] == col else row["column_a"]
-        what = "correlation" if row["metric"] == "CorrelationSimilarity" else "association"
-        parts.append(f"{other} ({what} {row['real']:.2f} real vs {row['synthetic']:.2f} synthetic)")
-    more = len(hits) - MAX_PARTNERS_NAMED
-    listed = ", ".join(parts) + (f", and {more} more" if more > 0 else "")
-    partners = tuple(
-        row["column_b"] if row["column_a"] == col else row["column_a"] for row, _ in hits
-    )
-    severity = min((s for _, s in hits), key=lambda s: SEVERITY_ORDER[s])
-    return Finding(
-        kind="pair",
-        severity=severity,
-        columns=(col, *partners),
-        metric=NAME,
-        score=float(min(row["score"] for row, _ in hits)),
-        message=(
-            f"{col}: its relations with {len(hits)} other columns are not kept in the "
-            f"synthetic data: {listed}."
-        ),
-    )
+def pair_trends_bounds(table: pd.DataFrame) -> tuple[tuple[float, float] | None, float | None]:
+    """Interval and floor of the property score: the weighted means of the counted pairs'
+    lows, highs and floors (None when a counted pair has none, or none is counted)."""
+    if table.empty:
+        return None, None
+    ok = _counted(table)
+    part = table.loc[ok, ["low", "high", "floor"]].astype(float)
+    if part.empty or not np.isfinite(part.to_numpy()).all():
+        return None, None
+    weights = table.loc[ok, "weight"]
+    low, high, floor = (float(np.average(part[c], weights=weights)) for c in part)
+    return (low, high), floor
 
 
 def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
-    """The ``pair_trends`` metric: one score per pair, a weighted mean as the score."""
+    """The ``pair_trends`` metric: one score per pair, a weighted mean as the score, with its
+    interval and floor; details in :func:`metrics.pair_findings.worst_first` order."""
     table = pair_trends_table(enc, options, progress)
     score = pair_trends_score(table)
+    interval, floor = pair_trends_bounds(table)
     error = None
     if table.empty:
         error = "fewer than two numerical, date, categorical or boolean columns"
@@ -294,9 +251,11 @@ def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricRes
         family="fidelity",
         score=score,
         raw=score,
-        details=table,
-        findings=pair_findings(table) if not table.empty else [],
+        details=worst_first(table).reset_index(drop=True),
+        findings=pair_findings(table),
         error=error,
+        interval=interval if np.isfinite(score) else None,
+        floor=floor if np.isfinite(score) else None,
         extra=PairsInfo(
             mode="sdmetrics_compatible" if options.sdmetrics_compatible else "synthlens",
             correlation=options.correlation,
@@ -304,3 +263,8 @@ def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricRes
             sample_note=pair_sample_note(len(enc.analysed)),
         ),
     )
+
+
+__all__ = ["NEGLIGIBLE", "PairsInfo", "info", "pair_columns", "pair_findings",
+           "pair_sample_note", "pair_trends", "pair_trends_bounds", "pair_trends_score",
+           "pair_trends_table", "synthlens_weight", "worst_first"]  # fmt: skip

@@ -13,6 +13,7 @@ This module also merges the fidelity findings so that one broken column is one f
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -46,9 +47,10 @@ def quality_report(enc: Encoded, options: Options | None = None) -> dict[str, fl
         property is NaN when it has nothing to score, and ``overall`` is the mean of the
         properties that exist (NaN when none does), as sdmetrics' ``np.nanmean``.
     """
-    options = options or Options()
-    shapes, _ = column_shapes_table(enc)
-    pairs = pair_trends_table(enc, options)
+    # Only the scores are read here: no bootstrap for intervals nobody sees.
+    options = replace(options or Options(), n_boot=0)
+    shapes, _ = column_shapes_table(enc, options=options)
+    pairs = pair_trends_table(enc, options, bounds=False)
     scores = [column_shapes_score(shapes), pair_trends_score(pairs)]
     finite = [s for s in scores if np.isfinite(s)]
     return {
@@ -99,9 +101,11 @@ def fidelity_findings(enc: Encoded, options: Options | None = None) -> list[Find
     from metrics.pairs import pair_findings
 
     options = options or Options()
-    found = column_shapes_table(enc)[1] + pair_findings(pair_trends_table(enc, options))
+    found = column_shapes_table(enc, options=options)[1] + pair_findings(
+        pair_trends_table(enc, options)
+    )
     for table_fn in (missing_values_table, coverage_table, validity_table):
-        found += table_fn(enc)[1]
+        found += table_fn(enc, options)[1]
     return merge_findings(found)
 
 

@@ -53,7 +53,8 @@ FAMILY_MEANINGS = {
     "privacy": "Are real records copied or nearly copied? 1 = synthetic rows are no closer to "
     "the real rows than unseen real rows are.",
     "utility": "Does a model trained on synthetic data do as well on real data as one trained "
-    "on real data? 1 = as well.",
+    "on real data? 1 = keeps all the skill beyond chance of a model trained on real data; 0 = "
+    "none of it.",
 }
 
 
@@ -185,7 +186,7 @@ def run(
     return Assessment(
         results=results,
         scores=_family_scores(results),
-        findings=assessment_findings(results),
+        findings=assessment_findings(results, options.target),
         inputs=inputs or {},
         schema=enc.schema,
         options=options,
@@ -208,7 +209,7 @@ def with_result(a: Assessment, result: MetricResult, options: Options | None = N
         intervals=intervals,
         floors=floors,
         scores=_family_scores(results),
-        findings=assessment_findings(results),
+        findings=assessment_findings(results, (options or a.options).target),
         options=options or a.options,
     )
 

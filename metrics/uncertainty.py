@@ -12,6 +12,7 @@ computed in and however many threads compute them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 
@@ -34,6 +35,7 @@ def rng(seed: int, *salt: object) -> np.random.Generator:
     return np.random.default_rng([seed, int.from_bytes(digest[:8], "little")])
 
 
+@functools.lru_cache(maxsize=16)
 def z_value(confidence: float) -> float:
     """The two-sided normal quantile of a confidence level (1.96 for 0.95)."""
     return float(stats.norm.ppf(0.5 + confidence / 2))

@@ -1,7 +1,7 @@
 """Downstream utility: does a model trained on synthetic data work on real data?
 
 For a target column, two models (a scaled, one-hot linear model and a gradient-boosted one) are
-trained three times and always tested on the same real holdout rows:
+trained three times and always tested on the same real test rows:
 
 - TRTR: trained on the real training rows (the reference);
 - TSTR: trained on the synthetic rows;
@@ -9,17 +9,31 @@ trained three times and always tested on the same real holdout rows:
 
 Score
 -----
-``score = mean over models of clip(TSTR primary / TRTR primary, 0, 1)`` where the primary metric
-is macro F1 for classification and R2 clipped at 0 for regression; a model whose TRTR primary is
-0 (the real data cannot predict the target either) is left out of the mean. The formula is in
-``info(result).formula`` (the result's ``extra`` is a :class:`UtilityInfo`). The holdout is the
-uploaded one, or a stratified quarter of the real rows split off with the run's seed (the
-result says which).
+Per model, ``clip((TSTR - B) / (TRTR - B), 0, 1)`` on a threshold-free primary metric, where
+``B`` is that metric's no-skill value (:mod:`metrics.utility_skill`: ROC AUC with B = 0.5,
+average precision of a rare class with B = its share, R2 with B = 0). A model trained on
+synthetic rows that learned nothing scores 0, however well a constant guess does on a
+threshold metric such as macro F1 (reported beside it, with its own no-skill value).
+
+The score is the mean over the models whose TRTR beats B by more than its uncertainty (the lower
+end of a seeded bootstrap interval over the real test rows is above B). When no model does, the
+real data itself cannot predict the target: utility is *not measurable* for it (NaN score,
+``excluded`` says why, a finding says it with the numbers), never 1, never in Overall.
+
+A target that real-trained models predict almost perfectly (macro F1 or R2 at least 0.99, the
+``easy_target`` finding) is scored and shown but kept out of Overall (``excluded``) unless
+``Options.keep_trivial_target`` is set.
+
+Interval: the same bootstrap of the test rows, resampling the predictions of every model and
+training set together and recomputing the score (no refitting). Floor: 1, since TRTR is the
+reference and a model trained on real rows scores 1 by definition. The holdout is the uploaded
+one, or a stratified quarter of the real rows split off with the run's seed (the result says
+which). The formula is in ``info(result).formula`` (``extra`` is a :class:`UtilityInfo`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,10 +43,11 @@ from threadpoolctl import threadpool_limits
 from metrics.encode import Encoded
 from metrics.features import FeatureSpace, feature_columns, model_threads
 from metrics.options import Options
-from metrics.results import Finding, MetricResult, Progress, no_progress, typed_extra
+from metrics.results import Finding, MetricResult, Progress, no_progress
+from metrics.uncertainty import rng as seeded
+from metrics.utility_info import UtilityInfo, info, utility_json
 from metrics.utility_models import (
     MODELS,
-    PRIMARY,
     SETTINGS,
     Fitted,
     Task,
@@ -40,6 +55,15 @@ from metrics.utility_models import (
     importances,
     metrics_of,
     primary_value,
+)
+from metrics.utility_skill import (
+    Measured,
+    Primary,
+    baseline_words,
+    choose_primary,
+    f1_beside,
+    measure,
+    model_extra,
 )
 from metrics.utility_target import (
     HOLDOUT_SHARE,
@@ -52,15 +76,19 @@ from metrics.utility_target import (
     check_target,
     choose_target,
     default_target,
-    drop_findings,
-    easy_target_findings,
     has_value,
     lost_class_findings,
-    metric_words,
     split_real,
-    summary,
     target_labels,
     task_of,
+)
+from metrics.utility_words import (
+    FLOOR,
+    drop_findings,
+    easy_target_findings,
+    not_measurable,
+    summary,
+    trivial_reason,
 )
 
 __all__ = [
@@ -75,66 +103,16 @@ __all__ = [
 
 FAMILY = "utility"
 FORMULA = (
-    "score = mean over models of clip(TSTR {metric} / TRTR {metric}, 0, 1), "
-    "TSTR = trained on synthetic, TRTR = trained on real, both tested on real holdout rows"
+    "score = mean over models of clip((TSTR - B) / (TRTR - B), 0, 1) on {metric}, B = the "
+    "no-skill value ({baseline}); TSTR = trained on synthetic, TRTR = trained on real, both "
+    "tested on real test rows; models whose TRTR does not beat B beyond its {confidence:.0%} "
+    "interval are left out"
 )
-
-
-@dataclass(frozen=True)
-class UtilityInfo:
-    """What :func:`evaluate` measured besides its score: the ``extra`` of its result.
-
-    A failed run (a :class:`UtilityProblem`) sets only ``target`` and ``formula``; ``task`` is
-    None exactly when no model was scored.
-
-    Attributes
-    ----------
-    target:
-        The column predicted (None when none was chosen).
-    task:
-        ``"classification"`` or ``"regression"``; None when not measured.
-    primary_metric:
-        The metric the score is built on (``"f1_macro"`` or ``"r2"``); None when not measured.
-    formula:
-        The score's formula in words.
-    holdout:
-        Where the real test rows come from, in words.
-    n_rows:
-        ``train_real``, ``synthetic``, ``test`` row counts and the ``cap`` on each.
-    classes:
-        The target's classes (classification), in label order.
-    models:
-        Model -> training set (``trtr``/``tstr``/``augmented``) -> metrics, plus ``score`` =
-        the model's TSTR / TRTR ratio.
-    per_class_recall:
-        Model -> training set -> class -> recall (classification only).
-    importances:
-        Model -> ``trtr``/``tstr`` -> feature -> permutation drop, and ``spearman`` = their
-        rank agreement.
-    augmentation:
-        Model -> ``real``, ``real+synthetic`` primary metric and their ``gain``.
-    message:
-        What was measured, in a sentence ("" when not measured).
-    """
-
-    target: str | None = None
-    task: Task | None = None
-    primary_metric: str | None = None
-    formula: str | None = None
-    holdout: str | None = None
-    n_rows: dict[str, int] = field(default_factory=dict)
-    classes: list[str] = field(default_factory=list)
-    models: dict[str, dict[str, Any]] = field(default_factory=dict)
-    per_class_recall: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    importances: dict[str, dict[str, Any]] = field(default_factory=dict)
-    augmentation: dict[str, dict[str, float]] = field(default_factory=dict)
-    message: str = ""
-
-
-def info(result: MetricResult | None) -> UtilityInfo:
-    """The :class:`UtilityInfo` of a utility result; an empty one when there is none (the
-    metric was skipped, or the suite caught it failing)."""
-    return typed_extra(result, UtilityInfo)
+GENERIC = FORMULA.format(
+    metric="ROC AUC, average precision of a rare class, or R2",
+    baseline="0.5, the rare class's share, or 0",
+    confidence=0.95,
+)
 
 
 def evaluate(
@@ -147,19 +125,21 @@ def evaluate(
     enc:
         The encoded pair (and holdout, when one was uploaded).
     options:
-        ``target`` (else :func:`default_target`), ``seed`` and ``max_model_rows`` (cap on the
-        rows of each training set and of the test set; stated in ``extra``).
+        ``target`` (else :func:`default_target`), ``seed``, ``max_model_rows`` (cap on the
+        rows of each training set and of the test set; stated in ``extra``), ``confidence``
+        and ``n_boot`` (the bootstrap), ``keep_trivial_target``.
     progress:
         Called after each model fit.
 
     Returns
     -------
     MetricResult
-        ``score`` per the module docstring, ``raw`` = the mean TSTR primary metric, ``details``
-        one row per model and training set, ``extra`` a :class:`UtilityInfo` (read it with
-        :func:`info`). Problems a user can cause (no target, constant target, too few rows, a
-        single class in the synthetic data) give a NaN score and an ``error``, never an
-        exception.
+        ``score`` per the module docstring (NaN when not measurable), ``interval`` and
+        ``floor`` (1), ``excluded`` when the score stays out of Overall, ``raw`` = the mean
+        TSTR primary metric, ``details`` one row per model and training set, ``extra`` a
+        :class:`UtilityInfo` (read it with :func:`info`). Problems a user can cause (no
+        target, constant target, too few rows, a single class in the synthetic data) give a
+        NaN score and an ``error``, never an exception.
     """
     options = options or Options()
     try:
@@ -171,10 +151,11 @@ def evaluate(
             score=float("nan"),
             error=str(problem),
             findings=problem.findings,
-            extra=UtilityInfo(target=options.target, formula=FORMULA),
+            extra=UtilityInfo(target=options.target, formula=GENERIC, reason=str(problem)),
         )
 
 
+# long: the split, the caps, the feature matrices and the fits, in the order they depend
 def _evaluate(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     target = choose_target(enc, options)
     task = task_of(enc, target)
@@ -217,6 +198,7 @@ def _evaluate(enc: Encoded, options: Options, progress: Progress) -> MetricResul
     used = [c for c, k in zip(space.columns, keep, strict=True) if k]
     cat_mask = space.categorical[keep]
     findings = check_target(target, task, y, classes)
+    primary = choose_primary(task, y["test"], len(classes))
 
     sizes = {"train_real": len(train), "synthetic": len(syn), "test": len(test), "cap": cap}
     # One thread limit for fitting and predicting: on small data OpenMP start-up per tree costs
@@ -224,37 +206,43 @@ def _evaluate(enc: Encoded, options: Options, progress: Progress) -> MetricResul
     with threadpool_limits(limits=model_threads(len(train) + len(syn)), user_api="openmp"):
         runs = fit_all(task, X, y, cat_mask, options.seed, len(classes), progress)
         progress(1.0, "Utility: scoring on the real holdout")
-        return _assemble(
-            target, task, source, classes, runs, X["test"], y, used, rng, findings, sizes
-        )
+        scored = _per_model(task, primary, classes, runs, X["test"], y["test"], used, rng)
+    scored.found = replace(scored.found, target=target, holdout=source, n_rows=sizes)
+    return _assemble(scored, runs, y, options, findings)
 
 
 def _per_model(
     task: Task,
+    primary: Primary,
     classes: list[str],
     runs: dict[str, dict[str, Fitted]],
     X_test: np.ndarray,
     y_test: np.ndarray,
     used: list[str],
     rng: np.random.Generator,
-) -> tuple[list[dict[str, Any]], UtilityInfo]:
-    """The details rows, and each model's metrics, recall and importances on the holdout."""
+) -> _Scored:
+    """The details rows, each model's metrics, recall and importances on the holdout, and the
+    TSTR and TRTR predictions the bootstrap re-weights."""
     rows: list[dict[str, Any]] = []
     models: dict[str, dict[str, Any]] = {}
     recall: dict[str, dict[str, dict[str, float]]] = {}
     imps: dict[str, dict[str, Any]] = {}
+    outs: dict[str, dict[str, np.ndarray]] = {}
     for model in MODELS:
         per: dict[str, dict[str, Any]] = {}
+        preds: dict[str, np.ndarray] = {}
         for setting in SETTINGS:
             fit = runs[model][setting]
             row: dict[str, Any] = {"model": model, "train": setting, "n_train": fit.n_train}
             if fit.error is None:
-                per[setting] = metrics_of(task, y_test, fit.predict(X_test))
+                preds[setting] = fit.predict(X_test)
+                per[setting] = metrics_of(task, y_test, preds[setting], primary)
                 row.update({k: v for k, v in per[setting].items() if k != "recall"})
-                row["primary"] = primary_value(task, per[setting])
+                row["primary"] = primary_value(primary.name, per[setting])
             rows.append({**row, "error": fit.error})
         models[model] = {s: {k: v for k, v in m.items() if k != "recall"} for s, m in per.items()}
-        models[model]["score"] = _ratio(task, per.get("tstr"), per.get("trtr"))
+        if "tstr" in preds and "trtr" in preds:
+            outs[model] = {"trtr": preds["trtr"], "tstr": preds["tstr"]}
         if task == "classification":
             recall[model] = {
                 s: {classes[c]: float(r) for c, r in m["recall"].items()} for s, m in per.items()
@@ -262,22 +250,34 @@ def _per_model(
         imps[model] = importances(task, runs[model], X_test, y_test, used, rng)
     found = UtilityInfo(
         task=task,
-        primary_metric=PRIMARY[task],
+        primary_metric=primary.name,
+        primary_words=primary.words(classes),
         classes=classes,
         models=models,
         per_class_recall=recall,
         importances=imps,
-        augmentation=_augmentation(task, models),
+        augmentation=_augmentation(primary.name, models),
     )
-    return rows, found
+    return _Scored(found, pd.DataFrame(rows), primary, outs)
 
 
-def _augmentation(task: Task, models: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+@dataclass
+class _Scored:
+    """What :func:`_per_model` hands on: the typed values so far, the details, the primary
+    metric and the test-row predictions of the models trained both ways."""
+
+    found: UtilityInfo
+    details: pd.DataFrame
+    primary: Primary
+    outs: dict[str, dict[str, np.ndarray]]
+
+
+def _augmentation(primary: str, models: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Per model: the primary metric trained on real rows, on real + synthetic, and the gain."""
     out = {
         m: {
-            "real": primary_value(task, models[m]["trtr"]),
-            "real+synthetic": primary_value(task, models[m]["augmented"]),
+            "real": primary_value(primary, models[m]["trtr"]),
+            "real+synthetic": primary_value(primary, models[m]["augmented"]),
         }
         for m in MODELS
         if "trtr" in models[m] and "augmented" in models[m]
@@ -288,105 +288,87 @@ def _augmentation(task: Task, models: dict[str, dict[str, Any]]) -> dict[str, di
 
 
 def _assemble(
-    target: str,
-    task: Task,
-    source: str,
-    classes: list[str],
+    scored: _Scored,
     runs: dict[str, dict[str, Fitted]],
-    X_test: np.ndarray,
     y: dict[str, np.ndarray],
-    used: list[str],
-    rng: np.random.Generator,
+    options: Options,
     findings: list[Finding],
-    sizes: dict[str, int],
 ) -> MetricResult:
-    rows, found = _per_model(task, classes, runs, X_test, y["test"], used, rng)
-    models = found.models
-    ratios = [models[m]["score"] for m in MODELS if np.isfinite(models[m]["score"])]
-    score = float(np.mean(ratios)) if ratios else float("nan")
-    tstr = [primary_value(task, models[m]["tstr"]) for m in MODELS if "tstr" in models[m]]
-    trtr = [primary_value(task, models[m]["trtr"]) for m in MODELS if "trtr" in models[m]]
+    """The score relative to no skill, its interval, whether it counts, and the findings."""
+    found, primary = scored.found, scored.primary
+    target, task = str(found.target), found.task or "classification"
+    if not scored.outs:
+        errors = "; ".join(f.error for per in runs.values() for f in per.values() if f.error)
+        return MetricResult(NAME, FAMILY, float("nan"), details=scored.details, findings=findings,
+                            error=f"No model could be trained on both real and synthetic rows to "
+                            f"predict '{target}': {errors}.", extra=found)  # fmt: skip
+    gen = seeded(options.seed, NAME, target)
+    m = measure(primary, y["test"], scored.outs, gen, options.n_boot, options.confidence)
+    metric = str(found.primary_words)
+    base_text = baseline_words(primary, m.baseline, found.classes)
+    models = {k: {**v, **model_extra(m, k)} for k, v in found.models.items()}
     if task == "classification":
-        findings = findings + lost_class_findings(target, classes, y, found.per_class_recall)
-    findings = findings + drop_findings(target, task, score, tstr, trtr)
-    findings = findings + easy_target_findings(target, task, trtr, found.importances)
-    error = (
-        None
-        if np.isfinite(score)
-        else (
-            f"Models trained on the real data do not predict '{target}' either "
-            f"({PRIMARY[task]} {_mean(trtr):.2f} on the holdout), so the ratio is undefined."
-        )
-    )
+        findings = findings + lost_class_findings(target, found.classes, y, found.per_class_recall)
+    said, reason, trivial = _said(found, models, m, base_text, len(y["test"]), options)
+    extra = replace(
+        found,
+        formula=FORMULA.format(metric=metric, baseline=base_text, confidence=options.confidence),
+        baseline=m.baseline,
+        baseline_words=base_text,
+        measurable=m.measurable,
+        reason=reason,
+        trivial=trivial,
+        tstr=m.tstr,
+        trtr=m.trtr,
+        tstr_interval=m.tstr_interval,
+        trtr_interval=m.trtr_interval,
+        counted_models=m.counted,
+        f1=f1_beside(task, models, m, y["test"]),
+        confidence=options.confidence,
+        n_boot=m.n_boot,
+        models=models,
+        message=summary(target, task, metric, m, str(found.holdout), found.n_rows,
+                        options.confidence),
+    )  # fmt: skip
     return MetricResult(
         NAME,
         FAMILY,
-        score=score,
-        raw=_mean(tstr) if tstr else None,
-        details=pd.DataFrame(rows),
-        findings=findings,
-        error=error,
-        extra=replace(
-            found,
-            target=target,
-            formula=FORMULA.format(metric=metric_words(task)),
-            holdout=source,
-            n_rows=sizes,
-            message=summary(target, task, source, _mean(tstr), _mean(trtr), score, sizes),
-        ),
+        score=m.score,
+        raw=m.tstr,
+        details=scored.details,
+        findings=findings + said,
+        interval=m.interval,
+        floor=FLOOR,
+        excluded=reason,
+        extra=extra,
     )
 
 
-def _mean(values: list[float]) -> float:
-    """Mean of the finite values, NaN (without a warning) when there are none."""
-    finite = [float(v) for v in values if v is not None and np.isfinite(v)]
-    return float(np.mean(finite)) if finite else float("nan")
-
-
-def _ratio(task: Task, tstr: dict[str, Any] | None, trtr: dict[str, Any] | None) -> float:
-    if tstr is None or trtr is None:
-        return float("nan")
-    base = primary_value(task, trtr)
-    if not np.isfinite(base) or base <= 0:
-        return float("nan")
-    return float(np.clip(primary_value(task, tstr) / base, 0.0, 1.0))
-
-
-def utility_json(result: MetricResult) -> dict[str, Any]:
-    """The ``utility`` section of the JSON report.
-
-    ``{target, task, metric, formula, holdout, tstr: {...metrics, score, models},
-    trtr: {...}, augmented: {...}, score, error}``: each of ``tstr``/``trtr``/``augmented``
-    has the metrics averaged over the models, ``score`` = the mean primary metric (macro F1 or
-    max(R2, 0)) and ``models`` = the same per model; the top ``score`` is the utility score.
-    When no model was scored, ``per_class_recall`` and ``augmentation`` are null.
-    """
-    found = info(result)
-    task: Task = found.task or "classification"
-    measured = found.task is not None
-    out: dict[str, Any] = {
-        "target": found.target,
-        "task": task,
-        "metric": found.primary_metric,
-        "formula": found.formula,
-        "holdout": found.holdout,
-        "score": result.score,
-        "error": result.error,
-    }
-    for setting in SETTINGS:
-        per = {m: v[setting] for m, v in found.models.items() if setting in v}
-        keys = sorted({k for v in per.values() for k in v})
-        block: dict[str, Any] = {k: _mean([v.get(k, np.nan) for v in per.values()]) for k in keys}
-        block["score"] = (
-            float(np.mean([primary_value(task, v) for v in per.values()])) if per else float("nan")
-        )
-        block["models"] = per
-        out[setting] = block
-    if task == "classification":
-        out["per_class_recall"] = found.per_class_recall if measured else None
-    out["importance_agreement"] = {m: v.get("spearman") for m, v in found.importances.items()}
-    out["augmentation"] = found.augmentation if measured else None
-    return out
+def _said(
+    found: UtilityInfo,
+    models: dict[str, dict[str, Any]],
+    m: Measured,
+    base_text: str,
+    n_test: int,
+    options: Options,
+) -> tuple[list[Finding], str | None, bool]:
+    """The findings on the score, why it stays out of Overall (None when it counts), and
+    whether the target is trivially predictable."""
+    target, task, metric = (
+        str(found.target),
+        found.task or "classification",
+        str(found.primary_words),
+    )
+    if not m.measurable:
+        reason, finding = not_measurable(target, metric, m, base_text, n_test, options.confidence)
+        return [finding], reason, False
+    said = drop_findings(target, metric, m, options.confidence)
+    easy_metric = "f1_macro" if task == "classification" else "r2"
+    easy = [primary_value(easy_metric, v["trtr"]) for v in models.values() if "trtr" in v]
+    trivial = easy_target_findings(target, task, easy, found.importances)
+    if trivial and not options.keep_trivial_target:
+        return said + trivial, trivial_reason(target, task, easy), True
+    return said + trivial, None, bool(trivial)
 
 
 def utility(enc: Encoded, options: Options, progress: Progress) -> MetricResult:

@@ -28,15 +28,15 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from metrics.features import auc_score, permutation_drops
+from metrics.features import permutation_drops
 from metrics.results import Progress
+from metrics.utility_skill import Primary, Scorer
 
 Task = Literal["classification", "regression"]
 MODELS = ("linear", "boosting")
 SETTINGS = ("trtr", "tstr", "augmented")
 SMALL_ROWS = 10_000  # below this, regularised boosting without early stopping
 LINEAR_ROWS = 20_000  # rows the linear model trains on at most
-PRIMARY = {"classification": "f1_macro", "regression": "r2"}
 IMPORTANCE_ROWS = 2000  # holdout rows the permutation importances shuffle at most
 
 
@@ -157,22 +157,30 @@ def fit_model(
     return Fitted(est, len(y), k)
 
 
-def class_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
-    """Accuracy, macro F1, ROC AUC (one-vs-rest macro) and per-class recall.
+def class_metrics(
+    y: np.ndarray, proba: np.ndarray, primary: Primary | None = None
+) -> dict[str, Any]:
+    """Accuracy, macro F1, ROC AUC (one-vs-rest macro), per-class recall, and the average
+    precision of ``primary.positive`` when that is the primary metric.
 
     Averages run over the classes present in ``y`` (the real test rows), so a class that the
     model never predicts counts with F1 0 and recall 0. ``recall`` maps class index to recall.
+    ROC AUC and average precision come from :class:`~metrics.utility_skill.Scorer`, the code
+    the bootstrap runs, so the point estimate is the bootstrap's value at unit weights.
     """
     pred = proba.argmax(axis=1)
     present = np.unique(y)
     f1, recall = _f1_recall(y, pred, present)
-    aucs = [auc_score(y == c, proba[:, c]) for c in present] if len(present) >= 2 else []
-    return {
+    auc = Scorer(Primary("roc_auc"), y, proba).point() if len(present) >= 2 else float("nan")
+    out = {
         "accuracy": float(np.mean(pred == y)),
         "f1_macro": f1,
-        "roc_auc": float(np.mean(aucs)) if aucs else float("nan"),
+        "roc_auc": auc,
         "recall": recall,
     }
+    if primary is not None and primary.name == "average_precision":
+        out["average_precision"] = Scorer(primary, y, proba).point()
+    return out
 
 
 def _f1_recall(y: np.ndarray, pred: np.ndarray, present: np.ndarray) -> tuple[float, dict]:
@@ -189,26 +197,30 @@ def _f1_recall(y: np.ndarray, pred: np.ndarray, present: np.ndarray) -> tuple[fl
 
 
 def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
-    """R2 (``1 - SSE/SST``, may be negative) and mean absolute error."""
-    sst = float(np.sum((y - y.mean()) ** 2))
-    sse = float(np.sum((y - pred) ** 2))
-    r2 = 1.0 - sse / sst if sst > 0 else float("nan")
+    """R2 (``1 - SSE/SST``, may be negative; NaN for a constant target) and mean absolute
+    error."""
+    r2 = Scorer(Primary("r2"), y, pred).point() if len(y) else float("nan")
     return {"r2": r2, "mae": float(np.mean(np.abs(y - pred)))}
 
 
-def metrics_of(task: Task, y: np.ndarray, out: np.ndarray) -> dict[str, Any]:
+def metrics_of(
+    task: Task, y: np.ndarray, out: np.ndarray, primary: Primary | None = None
+) -> dict[str, Any]:
     """The task's metrics from :meth:`Fitted.predict` output."""
-    return class_metrics(y, out) if task == "classification" else regression_metrics(y, out)
+    if task == "classification":
+        return class_metrics(y, out, primary)
+    return regression_metrics(y, out)
 
 
-def primary_value(task: Task, metrics: dict[str, Any]) -> float:
-    """Macro F1 for classification; R2 clipped at 0 for regression (NaN stays NaN)."""
-    value = float(metrics.get(PRIMARY[task], float("nan")))
-    return value if task == "classification" or not np.isfinite(value) else max(0.0, value)
+def primary_value(primary: str, metrics: dict[str, Any]) -> float:
+    """The value of the metric named ``primary`` (NaN when it was not measured)."""
+    return float(metrics.get(primary, float("nan")))
 
 
-def primary_score(task: Task):  # noqa: ANN201 - a scorer for permutation_drops
-    """``score(y, Fitted.predict output)`` of the primary metric, for permutation importance."""
+def importance_score(task: Task):  # noqa: ANN201 - a scorer for permutation_drops
+    """``score(y, Fitted.predict output)`` that permutation importances measure drops of:
+    macro F1 or R2, the scores whose near-perfect values :func:`easy_target_findings`
+    (:mod:`metrics.utility_words`) reads as a trivially predictable target."""
     if task == "classification":
         return lambda y, out: _f1_recall(y, out.argmax(axis=1), np.unique(y))[0]
     return lambda y, out: regression_metrics(y, out)["r2"]
@@ -257,7 +269,9 @@ def importances(
     for setting in ("trtr", "tstr"):
         fit = fits[setting]
         if fit.error is None:
-            drops = permutation_drops(fit.predict, X, y, primary_score(task), rng, IMPORTANCE_ROWS)
+            drops = permutation_drops(
+                fit.predict, X, y, importance_score(task), rng, IMPORTANCE_ROWS
+            )
             out[setting] = dict(zip(used, drops.tolist(), strict=True))
     out["spearman"] = float("nan")
     if "trtr" in out and "tstr" in out and len(used) >= 2:

@@ -2,14 +2,14 @@
 
 Which column to predict, whether that is classification or regression, the target as labels
 shared by every side, the real train/test split when no holdout was uploaded, the checks that
-turn a target nothing can be learned from into a plain-words error, and the findings and
-summary sentence of a finished comparison.
+turn a target nothing can be learned from into a plain-words error, and the finding on lost
+classes. The other findings and sentences of a finished comparison are in
+:mod:`metrics.utility_words`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -26,7 +26,7 @@ MIN_TEST = 10
 HOLDOUT_SHARE = 0.25
 FEW_LEVELS = 10  # a numeric target with at most this many whole values is a class label
 MAX_TARGET_LEVELS = 50  # a categorical column with more levels is not offered as default target
-SEVERE_DROP, MEDIUM_DROP, LOW_DROP = 0.5, 0.8, 0.9  # utility score below these -> finding
+MEDIUM_DROP, LOW_DROP = 0.8, 0.9  # utility verdict words: fit from 0.9, with care from 0.8
 TARGET_WORDS = frozenset(
     {
         "target",
@@ -216,10 +216,6 @@ def check_target(
     return findings
 
 
-def metric_words(task: Task) -> str:
-    return "macro F1" if task == "classification" else "max(R2, 0)"
-
-
 def lost_class_findings(
     target: str,
     classes: list[str],
@@ -259,89 +255,3 @@ def lost_class_findings(
             score=0.0,
         )
     ]
-
-
-def drop_findings(
-    target: str, task: Task, score: float, tstr: list[float], trtr: list[float]
-) -> list[Finding]:
-    if not np.isfinite(score) or score >= LOW_DROP:
-        return []
-    severity: Severity = (
-        "high" if score < SEVERE_DROP else "medium" if score < MEDIUM_DROP else "low"
-    )
-    return [
-        Finding(
-            "utility_drop",
-            severity,
-            (target,),
-            f"Models trained on the synthetic data predict '{target}' with {metric_words(task)} "
-            f"{np.nanmean(tstr):.2f} on real holdout rows against {np.nanmean(trtr):.2f} when "
-            f"trained on real data (utility {score:.2f}); the synthetic data loses part of what "
-            f"predicts '{target}'.",
-            NAME,
-            score=score,
-        )
-    ]
-
-
-# Real-trained models at or above this primary metric find the target next to trivial.
-EASY_TARGET = 0.99
-
-
-def easy_target_findings(
-    target: str, task: Task, trtr: list[float], importances: dict[str, dict[str, Any]]
-) -> list[Finding]:
-    """A finding when real-trained models already predict the target almost perfectly.
-
-    A utility score of 1 then only says the synthetic data kept that near-deterministic rule
-    (often a leak, such as a salary that is filled in only for placed students), not that it
-    is good for harder targets.
-    """
-    finite = [v for v in trtr if np.isfinite(v)]
-    if not finite or min(finite) < EASY_TARGET:
-        return []
-    drops: dict[str, float] = {}
-    for imp in importances.values():
-        for feature, drop in imp.get("trtr", {}).items():
-            drops[feature] = max(drops.get(feature, 0.0), float(drop))
-    top = [f for f in sorted(drops, key=lambda f: -drops[f]) if drops[f] > 0.05][:2]
-    source = f", mostly from {' and '.join(repr(f) for f in top)}" if top else ""
-    return [
-        Finding(
-            "easy_target",
-            "low",
-            (target, *top),
-            f"Models trained on real data already predict '{target}' almost perfectly "
-            f"({metric_words(task)} {min(finite):.2f} on the holdout{source}), so the utility "
-            f"score only shows that the synthetic data kept this near-exact rule; choose a "
-            f"harder target to test more.",
-            NAME,
-        )
-    ]
-
-
-def summary(
-    target: str,
-    task: Task,
-    source: str,
-    tstr: float,
-    trtr: float,
-    score: float,
-    sizes: dict[str, int],
-) -> str:
-    verdict = (
-        "fit for training"
-        if score >= LOW_DROP
-        else "usable with care"
-        if score >= MEDIUM_DROP
-        else "not a substitute for the real data"
-    )
-    if not np.isfinite(score):
-        verdict = "not measurable"
-    return (
-        f"Predicting '{target}' ({task}): trained on synthetic rows the models reach "
-        f"{metric_words(task)} {tstr:.3f} on real holdout rows against {trtr:.3f} when "
-        f"trained on real rows, utility {score:.2f}: {verdict}. Test rows: {sizes['test']:,} "
-        f"from {source}; training rows: {sizes['train_real']:,} real and "
-        f"{sizes['synthetic']:,} synthetic (each capped at {sizes['cap']:,})."
-    )

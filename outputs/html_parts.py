@@ -35,6 +35,10 @@ th{background:#f4f5fb}.sev-high{color:#b91c1c;font-weight:600}.sev-medium{color:
 .verdict{border-radius:10px;padding:14px 18px;margin:16px 0;border:1px solid}
 .verdict.ready{background:#f0fdf4;border-color:#86efac}.verdict.not-ready{background:#fef2f2;border-color:#fca5a5}
 .verdict .big{font-size:22px;font-weight:700}
+.card .w{font-size:13px;font-weight:600;margin:2px 0 4px}
+.vc-green{color:#15803d}.vc-orange{color:#b45309}.vc-red{color:#b91c1c}.vc-gray{color:#6b7280}.vc-blue{color:#1d4ed8}
+ul.scores li{margin:4px 0}tr.group th{background:#eef0fb;font-weight:600}
+details summary{cursor:pointer;color:#4338ca}details.more{margin:8px 0}
 blockquote{background:#fff;border-left:4px solid #4F46E5;margin:8px 0;padding:8px 12px}
 """
 

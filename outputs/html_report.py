@@ -14,12 +14,10 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs
 
-from metrics.detection import info as detection_info
 from metrics.encode import Encoded
-from metrics.suite import FAMILY_LABELS, FAMILY_MEANINGS, Assessment
-from outputs import html_review, html_sections
-from outputs.html_parts import CSS, Figures, count, e, num, para, section, table
-from outputs.review_items import kind_title
+from metrics.suite import Assessment
+from outputs import html_review, html_scores, html_sections
+from outputs.html_parts import CSS, Figures, count, e, section, table
 
 SECTIONS = (  # anchor, heading
     ("summary", "Summary"),
@@ -37,52 +35,12 @@ SECTIONS = (  # anchor, heading
 )
 
 
-def _scores(a: Assessment) -> str:
-    cards = []
-    for name, label in FAMILY_LABELS.items():
-        v = a.scores.get(name, float("nan"))
-        cards.append(
-            f'<div class="card"><div>{e(label)}</div><div class="v">{num(v, 2)}</div>'
-            f'<div class="m">{e(FAMILY_MEANINGS[name])}</div></div>'
-        )
-    parts = [
-        para("Every score runs from 0 to 1; higher is better. n/a: the family could not be "
-             "computed (utility needs a target column)."),
-        '<div class="cards">' + "".join(cards) + "</div>",
-    ]  # fmt: skip
-    detection_message = detection_info(a.result("detection")).message
-    if detection_message:
-        parts.append(para(f"Detection: {detection_message}"))
-    errors = {n: r.error for n, r in a.results.items() if r.error}
-    if errors:
-        parts.append(table(["Metric", "Could not be computed because"],
-                           [[e(n), e(msg)] for n, msg in errors.items()]))  # fmt: skip
-    return "".join(parts)
-
-
 def _inputs(a: Assessment) -> str:
     rows = [
         [e(r), e(i.name), count(i.rows), count(i.columns), f"<code>{e(i.sha256)}</code>"]
         for r, i in a.inputs.items()
     ]
     return table(["Role", "File", "Rows", "Columns", "SHA-256"], rows, (2, 3))
-
-
-def _findings(a: Assessment) -> str:
-    if not a.findings:
-        return "<p>No findings.</p>"
-    rows = [
-        [
-            f'<span class="sev-{e(f.severity)}">{e(f.severity)}</span>',
-            e(kind_title(f.kind)),
-            e(", ".join(f.columns)),
-            e(f.message),
-        ]
-        for f in a.findings
-    ]
-    intro = para("What departs from the real data, most serious first. High: blocks approval "
-                 "until a reviewer accepts, waives or rejects it.")  # fmt: skip
-    return intro + table(["Severity", "What", "Columns", "What is wrong"], rows)
 
 
 def _contents() -> str:
@@ -101,8 +59,8 @@ def render(a: Assessment, enc: Encoded | None = None, review: dict[str, Any] | N
     inputs = ", ".join(f"{e(r)}: {e(i.name)}" for r, i in a.inputs.items())
     body = {
         "summary": html_review.verdict(a, review),
-        "scores": _scores(a),
-        "findings": _findings(a),
+        "scores": html_scores.scores(a),
+        "findings": html_scores.findings(a),
         "inputs": _inputs(a),
         "columns": html_sections.columns(a, enc, figs),
         "pairs": html_sections.pairs(a, enc, figs),

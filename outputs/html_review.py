@@ -17,6 +17,9 @@ from review.policy import GATES, default_policy
 
 _SPECS = {g.name: g for g in GATES}
 _RESULT = {True: ("pass", "pass"), False: ("fail", "fail"), None: ("muted", "not evaluated")}
+# By display status (records from before the undecided status have only ``passed``).
+_STATUS = {"passed": ("pass", "pass"), "failed": ("fail", "fail"),
+           "undecided": ("warn", "undecided"), "not evaluated": ("muted", "not evaluated")}  # fmt: skip
 
 
 def when(iso: Any) -> str:
@@ -54,7 +57,7 @@ def verdict(a: Assessment, review: dict[str, Any] | None) -> str:
             for g in blocking) + "</ul>"  # fmt: skip
     else:
         ready = True
-        head = f"Ready for sign-off: all {len(gates)} gates pass"
+        head = f"Ready for sign-off: none of the {len(gates)} gates blocks approval"
         why = ""
     signed = "" if so or not review or "sign_off" not in review else " Not signed off yet."
     high = sum(1 for f in a.findings if f.severity == "high")
@@ -81,7 +84,12 @@ def _gate_value(g: dict[str, Any], key: str) -> str:
         return count(round(float(value)))
     if kind == "max_rate":
         return pct(value)
-    return num(value, 2 if key == "threshold" else 3)
+    text = num(value, 2 if key == "threshold" else 3)
+    interval = g.get("interval") if key == "value" else None
+    if interval and len(interval) == 2 and None not in interval:
+        low, high = (pct(v) if kind == "max_rate" else num(v, 3) for v in interval)
+        text += f" ({low}-{high})"
+    return text
 
 
 def gates_table(a: Assessment, review: dict[str, Any] | None) -> str:
@@ -91,14 +99,17 @@ def gates_table(a: Assessment, review: dict[str, Any] | None) -> str:
         return "<p class='muted'>The policy turns every gate off.</p>"
     rows = []
     for g in gates:
-        css, word = _RESULT.get(g.get("passed"), ("muted", "not evaluated"))
+        css, word = _STATUS.get(str(g.get("status")), _RESULT.get(g.get("passed"), _RESULT[None]))
         spec = _SPECS.get(str(g.get("name")))
         meaning = " ".join(spec.help.split()) if spec else ""
         rows.append([f"<b>{e(g.get('label') or g.get('name'))}</b>", e(meaning),
                      _gate_value(g, "threshold"), _gate_value(g, "value"),
                      f'<span class="{css}">{word}</span>', e(g.get("message", ""))])  # fmt: skip
-    intro = (f"<p>A run can be approved only when every gate passes. Gates from {e(source)}. "
-             "Scores must reach the minimum; counts and rates must not exceed the maximum.</p>")  # fmt: skip
+    intro = (f"<p>A run can be approved only when no gate blocks it: none failed, none undecided "
+             "(its score's interval straddles the threshold) unless the policy allows it, and no "
+             f"required score missing. Gates from {e(source)}. Scores must reach the minimum; "
+             "counts and rates must not exceed the maximum. The value's interval is in "
+             "brackets.</p>")  # fmt: skip
     headers = ["Gate", "What it checks", "Threshold", "Value", "Result", "Outcome"]
     return intro + table(headers, rows, (2, 3))
 

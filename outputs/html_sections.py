@@ -16,12 +16,15 @@ from metrics import catalogue
 from metrics import flags as flags_mod
 from metrics import privacy as privacy_mod
 from metrics.encode import Encoded
+from metrics.pair_findings import pair_words
+from metrics.pair_findings import worst_first as pair_order
 from metrics.pairs import info as pairs_info
 from metrics.results import MetricResult
 from metrics.suite import Assessment
 from metrics.utility import info as utility_info
-from outputs import charts, row_charts
+from outputs import charts, row_charts, score_charts
 from outputs import result_words as words
+from outputs import score_words as sw
 from outputs.escape import plotly_label
 from outputs.html_parts import Figures, count, e, num, para, pct, table
 
@@ -40,25 +43,51 @@ def _failed(res: MetricResult | None, what: str) -> str | None:
     return None
 
 
+def _bounds_cells(r: pd.Series) -> list[str]:
+    """Score, interval and floor of a details row, with the decimals that show the
+    difference (empty cells before the metric computes an interval or a floor)."""
+    interval, floor = sw.interval_of(r), sw.floor_of(r.get("floor"))
+    digits = sw.digits_for([r.get("score"), floor], interval)
+    span = f"{interval[0]:.{digits}f}-{interval[1]:.{digits}f}" if interval else ""
+    return [e(sw.score_text(r.get("score"), digits)), e(span),
+            e(f"{floor:.{digits}f}") if floor is not None else ""]  # fmt: skip
+
+
+def _has_bounds(d: pd.DataFrame) -> bool:
+    return {"low", "high"} <= set(d) and pd.to_numeric(d["low"], errors="coerce").notna().any()
+
+
+BOUNDS_WORDS = (
+    "Interval: where the score would land on other samples of the same data "
+    "({conf:.0%}). A real sample: what an independent real sample of the synthetic data's size "
+    "scores against the real data; a score whose interval reaches it is as good as a real sample."
+)
+
+
 def columns(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     res = a.result("column_shapes")
     if res is None or res.details.empty:
         return para("No numerical, date, categorical or boolean columns to compare.", "muted")
-    d = res.details.sort_values("score", na_position="first")
+    d = sw.worst_first(res.details)
     validity = a.result("validity")
     invalid: dict[str, int] = {}
     if validity is not None and "invalid" in validity.details:
         invalid = {str(r["column"]): int(r["invalid"] or 0) for _, r in validity.details.iterrows()}
-    rows = [[e(r["column"]), e(r.get("kind", "")), e(r.get("metric", "")), num(r.get("score")),
+    rows = [[e(r["column"]), e(r.get("kind", "")), e(r.get("metric", "")), *_bounds_cells(r),
+             e(sw.verdict(r.get("score"), sw.interval_of(r), sw.floor_of(r.get("floor")))
+               .replace(sw.REAL_SAMPLE, "a real sample")),
              count(invalid.get(str(r["column"]), 0)) if str(r["column"]) in invalid else "n/a"]
             for _, r in d.iterrows()]  # fmt: skip
+    bounds = BOUNDS_WORDS.format(conf=a.options.confidence) if _has_bounds(d) else ""
     parts = [
-        para("Each column's real and synthetic distributions compared, worst first. Score: 1 = "
-             "the same distribution (KS complement for numbers and dates, total-variation "
-             "complement for categories). Invalid: synthetic values the real data rules out "
-             "(outside the real range, or a category it never has)."),
-        table(["Column", "Kind", "Metric", "Score", "Invalid synthetic values"], rows, (3, 4)),
-        figs.add(charts.score_bars(d, "column")),
+        para("Each column's real and synthetic distributions compared, worst first (farthest "
+             "below what a real sample scores). Score: 1 = the same distribution (KS complement "
+             "for numbers and dates, total-variation complement for categories). " + bounds +
+             " Invalid: synthetic values the real data rules out (outside the real range, or a "
+             "category it never has)."),
+        table(["Column", "Kind", "Metric", "Score", "Interval", "A real sample", "Verdict",
+               "Invalid synthetic values"], rows, (3, 4, 5, 7)),
+        figs.add(score_charts.interval_bars(d, "column")),
     ]  # fmt: skip
     if enc is None:
         return "".join(parts)
@@ -74,6 +103,16 @@ def columns(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     return "".join(parts)
 
 
+def _worst_pairs(d: pd.DataFrame) -> pd.DataFrame:
+    """The pairs in the order the Pairs page and the findings share (``pair_findings``: by the
+    relation lost beyond the floor); before the pair metric gives that order's columns, counted
+    pairs first and then as :func:`outputs.score_words.worst_first` orders them."""
+    if {"beyond", "relation"} <= set(d):
+        return pair_order(d)
+    counted = d["weight"] > 0 if "weight" in d else pd.Series(True, index=d.index)
+    return sw.worst_first(d.assign(counted=counted), leading=("counted",))
+
+
 def pairs(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     res = a.result("pair_trends")
     failed = _failed(res, "Pair trends")
@@ -82,18 +121,20 @@ def pairs(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     d = res.details
     if d.empty:
         return para("Fewer than two comparable columns: no pairs to compare.", "muted")
-    counted = d["weight"] > 0 if "weight" in d else pd.Series(True, index=d.index)
-    worst = d.assign(counted=counted).sort_values(
-        ["counted", "score"], ascending=[False, True], na_position="last"
-    )
+    worst = _worst_pairs(d)
+    said = "relation" in d  # the pair metric says what changed (lost, invented...)
     rows = [[e(f"{r['column_a']} ~ {r['column_b']}"), e(MEASURES.get(r["metric"], r["metric"])),
-             num(r.get("real")), num(r.get("synthetic")), num(r.get("score"))]
+             num(r.get("real")), num(r.get("synthetic")), *_bounds_cells(r),
+             *([e(pair_words(r))] if said else [])]
             for _, r in worst.head(MAX_PAIRS).iterrows()]  # fmt: skip
+    bounds = BOUNDS_WORDS.format(conf=a.options.confidence) if _has_bounds(d) else ""
     parts = [
         para("How each pair of columns relates in the real and in the synthetic data: the "
              "correlation for two numbers, the association strength (Cramér's V) otherwise. "
-             "Score: 1 = the same relation. The worst pairs first."),
-        table(["Pair", "Measure", "Real", "Synthetic", "Score"], rows, (2, 3, 4)),
+             "Score: 1 = the same relation. The worst pairs first (farthest below what a real "
+             "sample scores). " + bounds),
+        table(["Pair", "Measure", "Real", "Synthetic", "Score", "Interval", "A real sample",
+               *(["What changed"] if said else [])], rows, (2, 3, 4, 5, 6)),
     ]  # fmt: skip
     if len(d) > MAX_PAIRS:
         parts.append(
@@ -165,9 +206,18 @@ def utility(a: Assessment, figs: Figures) -> str:
     if res.error:
         return para(f"Utility was not measured: {res.error}", "muted")
     found, details = utility_info(res), res.details
-    _, sentence = words.fitness(res.score, res.findings, str(found.target))
+    _, sentence = words.fitness(res.score, res.findings, str(found.target), res.excluded)
+    if res.excluded:
+        head = sw.excluded_words("Utility", res)
+        sentence = sentence if np.isfinite(res.score) else ""
+    else:
+        head = "Utility " + sw.score_words(
+            res.score, sw.interval_of(res.interval), sw.floor_of(res.floor),
+            a.options.confidence, sw.REFERENCE["utility"]) + "."  # fmt: skip
+    baseline = getattr(found, "baseline_words", None)
     parts = [
-        para(f"Utility score {num(res.score, 2)}. {sentence}"),
+        para(f"{head} {sentence}".strip()),
+        *([para(f"No skill: {baseline}.".replace("..", "."))] if baseline else []),
         para("TRTR: a model trained on real rows, tested on real holdout rows. TSTR: the same "
              "model trained on the synthetic rows instead, tested on the same real rows. TSTR "
              "close to TRTR means the synthetic data teaches a model what the real data does. "
@@ -247,10 +297,15 @@ def default_metrics(a: Assessment) -> str:
         if entry.rendering != "default" or res is None:
             continue
         counted = "counts in" if entry.counts else "is reported beside, not counted in,"
-        parts.append(f"<h3>{e(entry.name.replace('_', ' ').capitalize())}: {num(res.score)}</h3>")
-        parts.append(para(f"{e(entry.goal)} This metric {counted} the {e(entry.family)} score."))
+        title = entry.name.replace("_", " ").capitalize()
+        parts.append(f"<h3>{e(title)}: {e(sw.score_text(res.score))}</h3>")
+        parts.append(para(f"{entry.goal} This metric {counted} the {entry.family} score."))
+        interval, floor = sw.interval_of(res.interval), sw.floor_of(res.floor)
+        if interval is not None or floor is not None:
+            parts.append(para("Score " + sw.score_words(res.score, interval, floor,
+                                                        a.options.confidence) + "."))  # fmt: skip
         if res.error:
-            parts.append(para(f"Could not be computed: {e(res.error)}"))
+            parts.append(para(f"Could not be computed: {res.error}"))
         d = res.details
         key = {"columns": "column", "pairs": "column_a"}.get(entry.result)
         if key and d is not None and not d.empty and key in d:

@@ -19,8 +19,10 @@ from metrics.detection import info as detection_info
 from metrics.flags import flags_json
 from metrics.privacy import privacy_json
 from metrics.results import Finding, MetricResult
-from metrics.suite import Assessment
+from metrics.suite import FAMILY_LABELS, Assessment
+from metrics.utility import info as utility_info
 from metrics.utility import utility_json
+from outputs.score_words import floor_of, interval_of, method_summary, methods
 
 FORMAT_VERSION = 1
 
@@ -55,6 +57,9 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "metric": f.metric,
         "score": f.score,
+        # How far the score sits below its noise floor beyond its uncertainty: findings are
+        # listed farthest first within a severity.
+        "beyond": f.beyond,
     }
 
 
@@ -65,9 +70,33 @@ def _rows(res: MetricResult | None, keep: list[str]) -> list[dict[str, Any]]:
     return res.details[cols].to_dict(orient="records")
 
 
+# A details row's interval and floor columns, as the report writes them.
+_BOUNDS = ["low", "high", "floor", "beyond"]
+
+
+def _bounded(row: dict[str, Any]) -> dict[str, Any]:
+    """A details row with its ``low``/``high`` as one ``interval`` ``[low, high]`` (null when
+    either is missing), its ``floor`` and its ``beyond`` (the distance below the floor beyond
+    the interval): present, as null, before the metric computes them."""
+    row = dict(row)
+    bounds = {k: row.pop(k, None) for k in _BOUNDS}
+    interval = interval_of(bounds)
+    return row | {
+        "interval": list(interval) if interval else None,
+        "floor": floor_of(bounds["floor"]),
+        "beyond": floor_of(bounds["beyond"]),
+    }
+
+
+def _interval(value: Any) -> list[float] | None:
+    interval = interval_of(value)
+    return None if interval is None else [interval[0], interval[1]]
+
+
 def _columns(a: Assessment) -> list[dict[str, Any]]:
     """Per column: its shape score, missing shares, coverage and validity (where computed)."""
-    rows = _rows(a.result("column_shapes"), ["column", "kind", "metric", "score", "error"])
+    shape_keys = ["column", "kind", "metric", "score", "error", *_BOUNDS]
+    rows = [_bounded(r) for r in _rows(a.result("column_shapes"), shape_keys)]
     extra: dict[str, dict[str, Any]] = {}
     for name, keep in (("missing_values", {"real": "missing_real",
                                            "synthetic": "missing_synthetic"}),
@@ -99,10 +128,9 @@ def _properties(a: Assessment) -> dict[str, Any]:
 def _pairs(a: Assessment) -> list[dict[str, Any]]:
     res = a.result("pair_trends")
     out = []
-    for row in _rows(
-        res, ["column_a", "column_b", "metric", "score", "real", "synthetic", "error"]
-    ):
-        out.append({"columns": [row.pop("column_a"), row.pop("column_b")], **row})
+    keep = ["column_a", "column_b", "metric", "score", "real", "synthetic", "error", *_BOUNDS]
+    for row in _rows(res, keep):
+        out.append({"columns": [row.pop("column_a"), row.pop("column_b")], **_bounded(row)})
     return out
 
 
@@ -110,12 +138,40 @@ def _detection(a: Assessment) -> dict[str, Any] | None:
     res = a.result("detection")
     if res is None:
         return None
+    found = detection_info(res)
     return {
         "auc": res.raw,
         "score": res.score,
-        "rows_per_side": detection_info(res).n_per_side,
+        "rows_per_side": found.n_per_side,
         "error": res.error,
+        # ``interval`` and ``floor`` belong to the score (1 - 2 x |AUC - 0.5|, like every other
+        # score); ``auc_interval`` and ``floor_auc`` are the same on the AUC's own scale.
+        "interval": _interval(res.interval),
+        "floor": floor_of(res.floor),
+        "auc_interval": _interval(getattr(found, "auc_interval", None)),
+        "floor_auc": floor_of(getattr(found, "floor_auc", None)),
     }
+
+
+def _utility(res: MetricResult) -> dict[str, Any]:
+    """The metric's own section, with the no-skill baseline, whether the score is measurable
+    and why not (from :class:`UtilityInfo` when its section lacks them), and the interval."""
+    out = utility_json(res)
+    found = utility_info(res)
+    out.setdefault("baseline", getattr(found, "baseline", None))
+    out.setdefault("measurable", getattr(found, "measurable", None))
+    out.setdefault("reason", getattr(found, "reason", None) or res.excluded)
+    out.setdefault("interval", _interval(res.interval))
+    out.setdefault("floor", floor_of(res.floor))
+    return out
+
+
+def _privacy(res: MetricResult) -> dict[str, Any]:
+    out = privacy_json(res)
+    if res.error is None:
+        out.setdefault("interval", _interval(res.interval))
+        out.setdefault("floor", floor_of(res.floor))
+    return out
 
 
 def _section(a: Assessment, name: str, render: Any) -> Any:
@@ -140,11 +196,34 @@ def _metrics(a: Assessment) -> list[dict[str, Any]]:
             "name": entry.name, "family": entry.family, "counts": entry.counts,
             "shape": entry.result, "goal": entry.goal, "score": res.score, "error": res.error,
         }  # fmt: skip
+        item |= {"interval": _interval(res.interval), "floor": floor_of(res.floor),
+                 "excluded": res.excluded}  # fmt: skip
         keys = _KEYS.get(entry.result)
         if keys and res.details is not None and not res.details.empty:
-            item["details"] = _rows(res, [*keys, "score", "error"])
+            item["details"] = [_bounded(r) for r in _rows(res, [*keys, "score", "error", *_BOUNDS])]
         out.append(item)
     return out
+
+
+def _families(values: dict[str, Any], convert: Any) -> dict[str, Any]:
+    """Family -> value in the report's family order (families, then overall), missing ones
+    left out: the same order whatever order the suite filled them in."""
+    order = [*(f for f in FAMILY_LABELS if f != "overall"), "overall"]
+    out = {f: convert(values.get(f)) for f in order}
+    return {f: v for f, v in out.items() if v is not None}
+
+
+def interval_method(a: Assessment) -> dict[str, Any]:
+    """How every interval and floor in the report was made, named once: the level, the
+    resamples, the seed, the rule for family scores, and each metric's method."""
+    o = a.options
+    return {
+        "confidence": getattr(o, "confidence", None),
+        "n_boot": getattr(o, "n_boot", None),
+        "seed": o.seed,
+        "summary": method_summary(o),
+        "metrics": methods(),
+    }
 
 
 def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -153,6 +232,8 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
         "format_version": FORMAT_VERSION,
         "tool": {"name": "SynthLens", "version": a.version},
         "scores": dict(a.scores),
+        "intervals": _families(a.intervals, _interval),
+        "floors": _families(a.floors, floor_of),
         "properties": _properties(a),
         "inputs": {
             role: {"name": i.name, "rows": i.rows, "columns": i.columns, "sha256": i.sha256}
@@ -170,6 +251,8 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
             "correlation": a.options.correlation,
             "max_model_rows": a.options.max_model_rows,
             "target": a.options.target,
+            "keep_trivial_target": a.options.keep_trivial_target,
+            "interval_method": interval_method(a),
         },
         "columns": _columns(a),
         "pairs": _pairs(a),
@@ -177,8 +260,8 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
         "findings": [finding_json(f) for f in a.findings],
         "detection": _detection(a),
         "flags": _section(a, "row_flags", flags_json) or [],
-        "privacy": _section(a, "privacy", privacy_json),
-        "utility": _section(a, "utility", utility_json),
+        "privacy": _section(a, "privacy", _privacy),
+        "utility": _section(a, "utility", _utility),
         "metrics": _metrics(a),
         "errors": {n: r.error for n, r in a.results.items() if r.error},
         "timings_seconds": a.timings,

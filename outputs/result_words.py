@@ -115,26 +115,34 @@ METRIC_WORDS = {
     "accuracy": "share of real holdout rows predicted right",
     "f1_macro": "F1 averaged over classes, so a rare class counts as much as a common one",
     "roc_auc": "how well the model ranks rows by class, 0.5 = chance, 1 = perfect",
+    "average_precision": "how well the model ranks the rare class first; its share among the "
+    "real test rows = chance, 1 = perfect",
     "r2": "share of the target's variance explained, 1 = perfect, 0 = no better than the mean",
     "mae": "average size of the error, in the target's units (lower is better)",
 }
 
 
-def fitness(score: float, findings: list[Finding], target: str) -> tuple[str, str]:
+def fitness(
+    score: float, findings: list[Finding], target: str, excluded: str | None = None
+) -> tuple[str, str]:
     """``(level, sentence)``: whether the synthetic data is fit for training a model of target.
 
     ``level`` is ``"fit"``, ``"care"`` or ``"not fit"`` by the utility score (at least
     ``LOW_DROP`` fit, at least ``MEDIUM_DROP`` with care), one step lower when a class of the
-    target is lost or the target column is unusable.
+    target is lost or the target column is unusable. ``excluded``: why the score is kept out of
+    Overall (``MetricResult.excluded``); a score that could not be measured then says why, with
+    level ``"care"`` (nothing is known against the synthetic data, nor for it).
     """
     t = f"'{target}'"
     if not math.isfinite(score):
+        if excluded:
+            return "care", f"Utility {excluded.rstrip('.')}."
         return "not fit", f"Whether the synthetic data is fit for predicting {t} is not known."
     level = 0 if score >= LOW_DROP else 1 if score >= MEDIUM_DROP else 2
     lost = [f for f in findings if f.kind in ("lost_class", "target_missing")]
     if lost:
         level = min(2, level + 1)
-    kept = f"models trained on it keep {score:.0%} of the real-trained models' quality on real rows"
+    kept = f"models trained on it keep {score:.0%} of the real-trained models' skill beyond chance on real rows"
     sentence = [
         f"Fit for training a model of {t}: {kept}.",
         f"Usable with care for {t}: {kept}; check the per-class recall and the findings first.",

@@ -45,6 +45,7 @@ MAX_EVIDENCE_ROWS = 50
 # so a finding about how many rows have a reason never reads like one row's label.
 KIND_TITLES = {
     "marginal": "Column distribution differs",
+    "utility_not_measurable": "Utility not measurable for this target",
     "pair": "Relation between columns differs",
     "missing_values": "Share of missing values differs",
     "missing_category": "Real category missing",
@@ -110,6 +111,7 @@ def identity(a: Assessment) -> RunIdentity:
         # The target the models predicted (the default one when none was chosen), so the
         # version a page names is the target it shows.
         "target": _target(a),
+        "keep_trivial_target": o.keep_trivial_target,
         "skip": sorted(o.skip),
         "schema": {c.name: c.kind.value for c in a.schema.columns},
     }

@@ -26,6 +26,7 @@ METRIC_LABELS = {
     "accuracy": "Accuracy",
     "f1_macro": "Macro F1",
     "roc_auc": "ROC AUC",
+    "average_precision": "Average precision",
     "r2": "R²",
     "mae": "Mean absolute error",
 }

@@ -9,7 +9,10 @@ loaded = assessment.require()
 st.caption(
     "Each chart overlays the share of rows per value range (numbers, dates) or per category, "
     "real in indigo and synthetic in amber. The score is the KS complement for numbers and "
-    "dates, the total-variation complement for categories: 1 means identical distributions."
+    "dates, the total-variation complement for categories: 1 means identical distributions. "
+    f"Each comes with its {loaded.assessment.options.confidence:.0%} interval and what an "
+    "independent real sample of the synthetic "
+    "data's size scores: a column whose interval reaches that is as good as a real sample."
 )
 metric_panels.draw(loaded, "columns")
 column_view.column_list(loaded)

@@ -12,7 +12,11 @@ a = loaded.assessment
 items = verdict.stored_items(loaded)
 verdict.banner(loaded, items)
 
-st.caption("Scores run from 0 to 1; higher is better. Hover a score's **?** for what it measures.")
+st.caption(
+    "Scores run from 0 to 1; higher is better. Hover a score's **?** for what it measures; "
+    f"below the cards, each score with its {a.options.confidence:.0%} interval and what an "
+    "independent real sample of the same size scores."
+)
 scorecard.score_cards(a)
 
 left, right = st.columns([3, 2])

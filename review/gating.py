@@ -27,6 +27,22 @@ def assessment_extra(assessment: Any) -> dict[str, Any]:
     return {"exact_copy_rate": getattr(found, "exact_copy_rate", None)}
 
 
+# The privacy result's attribute with the interval of the exact-copy rate (Wilson, from the
+# privacy metric); without it the copy gate decides on the rate itself.
+COPY_RATE_INTERVAL = "exact_copy_rate_interval"
+
+
+def assessment_intervals(assessment: Any) -> dict[str, Any]:
+    """Family (and ``"overall"``, ``"exact_copy_rate"``) -> ``(low, high)`` of the values the
+    gates compare; a value without one is left out (its gate decides on the estimate)."""
+    intervals: dict[str, Any] = dict(getattr(assessment, "intervals", None) or {})
+    privacy = (getattr(assessment, "results", None) or {}).get("privacy")
+    copy_interval = getattr(getattr(privacy, "extra", None), COPY_RATE_INTERVAL, None)
+    if copy_interval is not None:
+        intervals["exact_copy_rate"] = copy_interval
+    return intervals
+
+
 def assessment_reasons(assessment: Any) -> dict[str, str]:
     """Family -> why its score is missing: the first error of its metrics, else a hint."""
     reasons: dict[str, str] = {}
@@ -41,6 +57,15 @@ def assessment_reasons(assessment: Any) -> dict[str, str]:
     return reasons
 
 
+def assessment_kept_out(assessment: Any) -> set[str]:
+    """Families with a computed score that its metric keeps out (and no other score)."""
+    results = (getattr(assessment, "results", None) or {}).values()
+    scores = getattr(assessment, "scores", None) or {}
+    return {r.family for r in results
+            if getattr(r, "excluded", None) and not getattr(r, "error", None)
+            and r.family not in scores}  # fmt: skip
+
+
 def evaluate_assessment(
     policy: Policy, assessment: Any, open_high: int | None = None, rejected: int = 0
 ) -> list[Gate]:
@@ -50,8 +75,10 @@ def evaluate_assessment(
     ----------
     assessment:
         Anything with ``scores`` (family -> score), ``findings`` (objects with ``severity``)
-        and ``results`` (name -> object with ``family``, ``error``, ``extra``); the privacy
-        result's ``extra.exact_copy_rate`` feeds the copy gate.
+        and ``results`` (name -> object with ``family``, ``error``, ``excluded``, ``extra``);
+        the privacy result's ``extra.exact_copy_rate`` feeds the copy gate. Optional:
+        ``intervals`` (family -> (low, high)), ``extra.exact_copy_rate_interval`` and
+        ``options.confidence``, with which the gates decide (see :mod:`review.policy`).
     open_high:
         High-severity findings still open after review; ``None`` (no review, as in the CLI)
         counts every high-severity finding as open.
@@ -66,6 +93,9 @@ def evaluate_assessment(
         open_high,
         assessment_extra(assessment) | {"rejected_findings": rejected},
         assessment_reasons(assessment),
+        assessment_intervals(assessment),
+        float(getattr(getattr(assessment, "options", None), "confidence", 0.95)),
+        assessment_kept_out(assessment),
     )
 
 
@@ -75,7 +105,8 @@ def policy_dict(policy: Policy) -> dict[str, Any]:
 
 
 def gate_dict(gate: Gate) -> dict[str, Any]:
-    """One gate as plain data, with its display ``status`` (passed, failed, not evaluated).
+    """One gate as plain data, with its display ``status`` (passed, failed, undecided, not
+    evaluated) and the ``interval`` ``[low, high]`` of its value (``None`` when it has none).
 
     ``kind`` is ``"min"`` (a score), ``"max_rate"`` (a share) or ``"max_count"``; the threshold
     and value of a count gate are whole numbers, so reports print ``1``, never ``1.000``.
@@ -91,6 +122,7 @@ def gate_dict(gate: Gate) -> dict[str, Any]:
         "kind": kind,
         "threshold": threshold,
         "value": value,
+        "interval": None if gate.interval is None else [*gate.interval],
         "passed": gate.passed,
         "blocking": gate.blocking,
         "status": gate.status,

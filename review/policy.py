@@ -1,13 +1,38 @@
 """Sign-off policy: thresholds per score family, read from TOML, and the gates they give.
 
-A policy file has an optional ``optional_scores`` list and a ``[gates]`` table (see
-``review/default_policy.toml``, which :func:`dump_policy` writes). Keys left out take the
-defaults; a gate set to ``false`` is turned off.
+A policy file has optional ``optional_scores``, ``decide_on`` and ``allow_undecided`` keys and
+a ``[gates]`` table (see ``review/default_policy.toml``, which :func:`dump_policy` writes). Keys
+left out take the defaults; a gate set to ``false`` is turned off.
 
 Missing scores: a gate whose value was not computed (no utility without a target column, a
-family skipped in the settings) is *not evaluated*: ``Gate.passed`` is ``None`` and the message
-says why. It blocks approval unless its family is listed in ``optional_scores`` (utility by
-default), so a missing score never passes silently and never blocks without saying so.
+family skipped in the settings, a utility score its metric kept out because the real data
+does not beat chance) is *not evaluated*: ``Gate.passed`` is ``None`` and the message says why.
+It blocks approval unless its family is listed in ``optional_scores`` (utility by default), so
+a missing score never passes silently and never blocks without saying so.
+
+Deciding with the interval (:func:`review.deciding.decide`). A score gate compares a value
+``v`` with its threshold ``t``: a ``min`` gate passes when ``v >= t``, the exact-copy gate
+(``max_rate``) when ``v <= t`` (both up to float noise). When ``v`` has an interval
+``[low, high]`` (the assessment's 95% interval), let the *span* be
+``[min(low, v), max(high, v)]``; it is the interval itself unless a skewed bootstrap left the
+estimate outside it, and then the estimate must not decide alone.
+
+* ``decide_on = "estimate"`` (the default): the gate is UNDECIDED when ``t`` lies strictly
+  inside the span (``span_low < t < span_high``): values on both sides of the threshold are
+  within the uncertainty, so 0.79 and 0.81 are not told apart, whichever the estimate is.
+  Otherwise the span lies on one side of ``t`` (it may touch it) and the estimate decides, as
+  it always did. So a straddle is never reported as passed or failed.
+* ``decide_on = "bound"``: the unfavourable end of the span decides (``span_low`` for a
+  ``min`` gate, ``span_high`` for a ``max_rate`` gate): passed when it clears ``t``, failed
+  otherwise, never undecided. The policy writer asked the data to prove it clears the
+  threshold, so a straddle is a failure there and ``allow_undecided`` has nothing to accept.
+* A threshold at the end of the scale (``max_exact_copy_rate = 0``, a minimum of 1) is decided
+  by the estimate in both modes: no interval on a rate reaches down to exactly 0, yet "no
+  exact copy" is a question the synthetic rows at hand answer by their count.
+* Gates without an interval, and the count gates (findings), decide on the value as before.
+
+An undecided gate has ``passed = None`` and ``status == "undecided"``; it blocks approval
+unless the policy sets ``allow_undecided = true``.
 """
 
 from __future__ import annotations
@@ -15,66 +40,28 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from metrics.catalogue import FAMILIES as SCORED_FAMILIES
+from review import gate_words
+from review.deciding import DECIDE_ON, EPS, clean_interval, decide
+from review.gate_specs import GATES, GateSpec  # GATES is also imported from here
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
 # Every scored family of the catalogue can be gated (one list, so a new family cannot drift).
 FAMILIES: tuple[str, ...] = ("overall", *SCORED_FAMILIES)
-_EPS = 1e-12  # scores that equal the threshold up to float noise pass
+_EPS = EPS  # scores that equal the threshold up to float noise pass
+# The keys above [gates]: policy-wide settings, not thresholds.
+SETTINGS: tuple[str, ...] = ("optional_scores", "decide_on", "allow_undecided")
 
 
 class PolicyError(ValueError):
     """A policy the user wrote that cannot be used; the message lists every problem."""
 
 
-@dataclass(frozen=True)
-class GateSpec:
-    """One gate a policy can set: where its value comes from and how it is compared."""
-
-    name: str  # the key in [gates]
-    label: str
-    source: str  # key in ``scores`` ("min"), in ``extra`` ("max_rate"), or "open_high"
-    family: str  # the score family whose absence makes the gate "not evaluated"
-    kind: Literal["min", "max_rate", "max_count"]
-    default: float | int
-    help: str  # the comment above the key in the TOML file
-
-
-GATES: tuple[GateSpec, ...] = (
-    GateSpec("overall_min", "Overall score", "overall", "overall", "min", 0.80,
-             "Overall score of the assessment (all families together)."),
-    GateSpec("fidelity_min", "Fidelity score", "fidelity", "fidelity", "min", 0.80,
-             "Fidelity: column distributions and pairwise relations match the real data."),
-    GateSpec("coverage_min", "Coverage score", "coverage", "coverage", "min", 0.80,
-             "Coverage: the real ranges and categories are covered, missing values as often\n"
-             "as in the real data, no values the real data rules out."),
-    GateSpec("detection_min", "Detection score", "detection", "detection", "min", 0.50,
-             "Detection: a classifier cannot tell synthetic rows from real ones\n"
-             "(1.0 = indistinguishable, 0.0 = trivially separated)."),
-    GateSpec("privacy_min", "Privacy score", "privacy", "privacy", "min", 0.60,
-             "Privacy: synthetic rows are not closer to the real rows than new real data is."),
-    GateSpec("utility_min", "Utility score", "utility", "utility", "min", 0.70,
-             "Utility: a model trained on synthetic data does about as well on real data as one\n"
-             "trained on real data (TSTR / TRTR). Needs a target column."),
-    GateSpec("max_open_high_findings", "Open high-severity findings", "open_high", "review",
-             "max_count", 0,
-             "Review: how many high-severity findings may still be open (not yet accepted,\n"
-             "rejected or waived) at sign-off."),
-    GateSpec("max_rejected_findings", "Rejected findings", "rejected_findings", "review",
-             "max_count", 0,
-             "Review: how many findings a reviewer may have rejected (\"must be fixed before\n"
-             "the data is used\"). Rejected flagged rows do not count: they are left out of\n"
-             "the cleaned dataset."),
-    GateSpec("max_exact_copy_rate", "Exact copies of real rows", "exact_copy_rate", "privacy",
-             "max_rate", 0.0,
-             "Privacy: the largest share of synthetic rows that may be exact copies of real rows\n"
-             "(0.0 = none; raise it for data with few, coarse columns where real rows repeat)."),
-)  # fmt: skip
 _SPECS = {g.name: g for g in GATES}
 DEFAULT_OPTIONAL: tuple[str, ...] = ("utility",)
 
@@ -87,18 +74,28 @@ class Policy:
         default_factory=lambda: {g.name: g.default for g in GATES}
     )
     optional_scores: tuple[str, ...] = DEFAULT_OPTIONAL
+    # What a score gate compares with its threshold: the estimate (a straddling interval makes
+    # the gate undecided) or the interval's unfavourable bound. See the module docstring.
+    decide_on: Literal["estimate", "bound"] = "estimate"
+    allow_undecided: bool = False  # True: an undecided gate does not block approval
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON reports and sign-off records (``None`` = gate off)."""
-        return {"optional_scores": list(self.optional_scores), "gates": dict(self.thresholds)}
+        return {
+            "optional_scores": list(self.optional_scores),
+            "decide_on": self.decide_on,
+            "allow_undecided": self.allow_undecided,
+            "gates": dict(self.thresholds),
+        }
 
 
 @dataclass(frozen=True)
 class Gate:
     """The outcome of one gate for one run.
 
-    ``passed`` is ``None`` when the gate could not be evaluated; ``blocking`` says whether
-    this gate prevents approval (failed, or not evaluated for a required score).
+    ``passed`` is ``None`` when the gate could not be evaluated or is undecided (its interval
+    straddles the threshold); ``blocking`` says whether this gate prevents approval (failed,
+    undecided unless the policy allows it, or not evaluated for a required score).
     """
 
     name: str
@@ -108,10 +105,14 @@ class Gate:
     passed: bool | None
     blocking: bool
     message: str
+    interval: tuple[float, float] | None = None  # of the value, when it has one
+    undecided: bool = False
 
     @property
     def status(self) -> str:
-        """``"passed"``, ``"failed"`` or ``"not evaluated"``, for display."""
+        """``"passed"``, ``"failed"``, ``"undecided"`` or ``"not evaluated"``, for display."""
+        if self.undecided:
+            return "undecided"
         return {True: "passed", False: "failed", None: "not evaluated"}[self.passed]
 
 
@@ -159,11 +160,13 @@ def _unknown(key: str, known: Sequence[str], where: str) -> str:
 def _from_dict(data: Mapping[str, Any]) -> Policy:
     problems: list[str] = []
     for key in data:
+        if key in SETTINGS or key == "gates":
+            continue
         if key in _SPECS or difflib.get_close_matches(key, list(_SPECS), n=1):
             name = key if key in _SPECS else difflib.get_close_matches(key, list(_SPECS), n=1)[0]
             problems.append(f"'{key}' is outside [gates]: write {name} below the [gates] line.")
-        elif key not in ("optional_scores", "gates"):
-            problems.append(_unknown(key, ["optional_scores", "gates"], "the policy"))
+        else:
+            problems.append(_unknown(key, [*SETTINGS, "gates"], "the policy"))
     optional = data.get("optional_scores", list(DEFAULT_OPTIONAL))
     if not isinstance(optional, list) or not all(isinstance(f, str) for f in optional):
         problems.append('optional_scores must be a list of family names, e.g. ["utility"].')
@@ -171,6 +174,7 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
     for family in optional:
         if family not in FAMILIES:
             problems.append(_unknown(family, FAMILIES, "optional_scores"))
+    decide_on, allow_undecided = _decision_settings(data, problems)
     gates = data.get("gates", {})
     if not isinstance(gates, dict):
         problems.append("gates must be a table: put the thresholds under a [gates] line.")
@@ -178,8 +182,8 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
     thresholds: dict[str, float | int | None] = {g.name: g.default for g in GATES}
     for key, value in gates.items():
         spec = _SPECS.get(key)
-        if key == "optional_scores":
-            problems.append("optional_scores must come before the [gates] line.")
+        if key in SETTINGS:
+            problems.append(f"{key} must come before the [gates] line.")
             continue
         if spec is None:
             problems.append(_unknown(key, list(_SPECS), "[gates]"))
@@ -191,7 +195,27 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
             thresholds[key] = None if value is False else value
     if problems:
         raise PolicyError("The policy has problems:\n" + "\n".join(f"- {p}" for p in problems))
-    return Policy(thresholds, tuple(dict.fromkeys(optional)))
+    return Policy(thresholds, tuple(dict.fromkeys(optional)), decide_on, allow_undecided)
+
+
+def _decision_settings(
+    data: Mapping[str, Any], problems: list[str]
+) -> tuple[Literal["estimate", "bound"], bool]:
+    """``decide_on`` and ``allow_undecided``, checked (a problem is added, the default kept)."""
+    decide_on = data.get("decide_on", "estimate")
+    if decide_on not in DECIDE_ON:
+        allowed = " or ".join(f'"{d}"' for d in DECIDE_ON)
+        problems.append(
+            f"decide_on must be {allowed} (got {decide_on!r}): "
+            '"estimate" compares the score itself and calls a gate undecided when its interval '
+            'straddles the threshold; "bound" compares the unfavourable end of the interval.'
+        )
+        decide_on = "estimate"
+    allow = data.get("allow_undecided", False)
+    if not isinstance(allow, bool):
+        problems.append(f"allow_undecided must be true or false (got {allow!r}).")
+        allow = False
+    return decide_on, allow
 
 
 def _check_value(spec: GateSpec, value: Any) -> str | None:
@@ -208,21 +232,16 @@ def _check_value(spec: GateSpec, value: Any) -> str | None:
     return None
 
 
-def _pair(value: float, threshold: float, scale: float = 1.0, unit: str = "") -> tuple[str, str]:
-    """Format value and threshold with enough decimals that a failing pair never looks equal."""
-    for digits in range(2, 7):
-        a, b = f"{value * scale:.{digits}f}{unit}", f"{threshold * scale:.{digits}f}{unit}"
-        if a != b or abs(value - threshold) <= _EPS:
-            return a, b
-    return a, b
-
-
+# long: the parameters' docstring; the loop is 30 lines.
 def evaluate(
     policy: Policy,
     scores: Mapping[str, float | None],
     open_high: int,
     extra: Mapping[str, Any] | None = None,
     reasons: Mapping[str, str] | None = None,
+    intervals: Mapping[str, Any] | None = None,
+    confidence: float = 0.95,
+    kept_out: Collection[str] = (),
 ) -> list[Gate]:
     """Check each gate of ``policy`` that is turned on against a run.
 
@@ -239,8 +258,16 @@ def evaluate(
     reasons:
         Family -> why it was not computed (``{"utility": "no target column chosen"}``),
         shown in the message of a gate that cannot be evaluated.
+    intervals:
+        Family (or ``"exact_copy_rate"``) -> ``(low, high)`` of that value. A value without a
+        usable interval decides on its estimate; see the module docstring for the rule.
+    confidence:
+        The level of the intervals, for the words ("95% interval").
+    kept_out:
+        Families whose score was computed but kept out by its metric (a utility target at
+        chance): their gate is not evaluated, and says "kept out" rather than "not computed".
     """
-    extra, reasons = extra or {}, reasons or {}
+    extra, reasons, intervals = extra or {}, reasons or {}, intervals or {}
     gates: list[Gate] = []
     for spec in GATES:
         threshold = policy.thresholds.get(spec.name, spec.default)
@@ -254,21 +281,36 @@ def evaluate(
             raw = extra.get(spec.source, 0 if spec.kind == "max_count" else None)
         value = _number(raw)
         if value is None:
-            gates.append(_not_evaluated(spec, float(threshold), policy, reasons))
-            continue
-        passed = value >= threshold - _EPS if spec.kind == "min" else value <= threshold + _EPS
-        gates.append(
-            Gate(
-                spec.name,
-                spec.label,
-                float(threshold),
-                value,
-                passed,
-                not passed,
-                _message(spec, value, float(threshold), passed),
-            )  # fmt: skip
-        )
+            gates.append(_not_evaluated(spec, float(threshold), policy, reasons, kept_out))
+        elif spec.kind == "max_count":
+            passed = value <= threshold + _EPS
+            message = gate_words.count_message(spec, value, float(threshold), passed)
+            gates.append(
+                Gate(spec.name, spec.label, float(threshold), value, passed, not passed, message)
+            )
+        else:
+            gates.append(_score_gate(spec, value, float(threshold), policy, intervals, confidence))
     return gates
+
+
+def _score_gate(
+    spec: GateSpec,
+    value: float,
+    threshold: float,
+    policy: Policy,
+    intervals: Mapping[str, Any],
+    confidence: float,
+) -> Gate:
+    """A ``min`` or ``max_rate`` gate, decided with the value's interval when it has one."""
+    interval = clean_interval(intervals.get(spec.source))
+    decision = decide(spec.kind, value, interval, threshold, policy.decide_on)
+    message = gate_words.score_message(
+        spec, value, threshold, decision, interval, confidence=confidence,
+        decide_on=policy.decide_on, allow_undecided=policy.allow_undecided,
+    )  # fmt: skip
+    blocks = decision.passed is False or (decision.undecided and not policy.allow_undecided)
+    return Gate(spec.name, spec.label, threshold, value, decision.passed, blocks, message,
+                interval, decision.undecided)  # fmt: skip
 
 
 def _number(raw: Any) -> float | None:
@@ -280,53 +322,21 @@ def _number(raw: Any) -> float | None:
 
 
 def _not_evaluated(
-    spec: GateSpec, threshold: float, policy: Policy, reasons: Mapping[str, str]
+    spec: GateSpec,
+    threshold: float,
+    policy: Policy,
+    reasons: Mapping[str, str],
+    kept_out: Collection[str],
 ) -> Gate:
     optional = spec.family in policy.optional_scores
     why = reasons.get(spec.family) or reasons.get(spec.source)
-    text = f"{spec.label} was not computed" + (f" ({why})" if why else "")
-    if optional:
-        text += f", so this gate was not evaluated; the policy lists {spec.family} as optional."
-    else:
-        text += (
-            ", so this gate was not evaluated and approval is blocked. Compute it, or turn the "
-            f"gate off with {spec.name} = false."
-        )
+    text = gate_words.not_evaluated_message(spec, optional, why, spec.source in kept_out)
     return Gate(spec.name, spec.label, threshold, None, None, not optional, text)
 
 
-def _message(spec: GateSpec, value: float, threshold: float, passed: bool) -> str:
-    if spec.kind == "min":
-        v, t = _pair(value, threshold)
-        verdict = "meets the minimum of" if passed else "is below the minimum of"
-        return f"{spec.label} {v} {verdict} {t}."
-    if spec.kind == "max_rate":
-        v, t = _pair(value, threshold, 100.0, "%")
-        verdict = "within the maximum of" if passed else "above the maximum of"
-        return f"{v} of synthetic rows are exact copies of real rows, {verdict} {t}."
-    count = int(value)
-    allowed = int(threshold)
-    if spec.source == "rejected_findings":
-        if count == 0:
-            return "No findings were rejected."
-        noun = "finding was" if count == 1 else "findings were"
-        return f"{count} {noun} rejected by a reviewer; at most {allowed} may be" + (
-            "."
-            if passed
-            else ": fix the synthetic data and assess it again, or change the "
-            "decision on the Review page."
-        )
-    if count == 0:
-        return "No high-severity findings are open."
-    noun = "finding is" if count == 1 else "findings are"
-    limit = f"at most {allowed} may be open at sign-off"
-    return f"{count} high-severity {noun} still open; {limit}" + (
-        "." if passed else ", so review them first."
-    )
-
-
 def blocking(gates: Sequence[Gate]) -> list[Gate]:
-    """The gates that prevent approval (failed, or not evaluated for a required score)."""
+    """The gates that prevent approval: failed, undecided (unless the policy allows it), or
+    not evaluated for a required score."""
     return [g for g in gates if g.blocking]
 
 
@@ -350,7 +360,7 @@ def dump_policy(policy: Policy) -> str:
     lines = [
         "# SynthLens sign-off policy.",
         "#",
-        "# A run can be approved only when every gate below passes. The Sign-off page and",
+        "# A run can be approved only when no gate below blocks it. The Sign-off page and",
         "# `python cli.py report --policy FILE` read this file. Scores are between 0 and 1,",
         "# higher is better. Turn a gate off with false, e.g. utility_min = false.",
         "# Keys left out take SynthLens' defaults.",
@@ -359,6 +369,21 @@ def dump_policy(policy: Policy) -> str:
         '# "not evaluated" with the reason. Any other missing score blocks approval.',
         "# Utility needs a target column, so it is optional by default.",
         f"optional_scores = [{families}]",
+        "",
+        "# How a score gate decides. Each score comes with a 95% interval: how far it could",
+        "# move with another sample of the same size.",
+        '#   "estimate": the score itself is compared with the threshold, but when its interval',
+        "#               reaches both sides of the threshold (e.g. 0.81, interval 0.78-0.84,",
+        '#               against 0.80) the gate is "undecided": the data cannot tell.',
+        '#   "bound":    the worse end of the interval is compared (the low end of a score,',
+        "#               the high end of the exact-copy rate): a gate passes only when even",
+        "#               that end clears the threshold. Stricter; a gate is never undecided.",
+        "# A score without an interval is compared as it is.",
+        f'decide_on = "{policy.decide_on}"',
+        "",
+        "# May an undecided gate let the run be approved? false: it blocks approval (and",
+        "# `cli.py report` exits with 1) until more rows narrow the interval.",
+        f"allow_undecided = {'true' if policy.allow_undecided else 'false'}",
         "",
         "[gates]",
     ]

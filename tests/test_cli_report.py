@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,36 +26,39 @@ def demo(tmp_path_factory) -> Path:
     return out
 
 
+def _demo_args(demo: Path, out: Path) -> list[str]:
+    return [
+        "report",
+        "--real",
+        str(demo / "student_placements_real.csv"),
+        "--synthetic",
+        str(demo / "student_placements_synthetic.csv"),
+        "--holdout",
+        str(demo / "student_placements_holdout.csv"),
+        "--target",
+        "placed",
+        "--json",
+        str(out / "r.json"),
+        "--html",
+        str(out / "r.html"),
+        "--quiet",
+    ]
+
+
 @pytest.fixture(scope="module")
 def demo_report(demo, tmp_path_factory) -> tuple[dict, Path]:
     out = tmp_path_factory.mktemp("out")
-    code = cli.main(
-        [
-            "report",
-            "--real",
-            str(demo / "student_placements_real.csv"),
-            "--synthetic",
-            str(demo / "student_placements_synthetic.csv"),
-            "--holdout",
-            str(demo / "student_placements_holdout.csv"),
-            "--target",
-            "placed",
-            "--json",
-            str(out / "r.json"),
-            "--html",
-            str(out / "r.html"),
-            "--quiet",
-        ]
-    )
-    assert code == 0
+    assert cli.main(_demo_args(demo, out)) == 0
     return json.loads((out / "r.json").read_text(encoding="utf-8")), out
 
 
 def test_json_report_has_every_documented_section(demo_report, demo):
     r, _ = demo_report
     assert 0 <= r["scores"]["overall"] <= 1
-    for family in ("fidelity", "coverage", "detection", "privacy", "utility"):
+    for family in ("fidelity", "coverage", "detection", "privacy"):
         assert 0 <= r["scores"][family] <= 1, family
+    # 'placed' is trivially predictable: its utility is reported, and kept out of the scores.
+    assert 0 <= r["utility"]["score"] <= 1 and "utility" not in r["scores"]
     real = demo / "student_placements_real.csv"
     assert r["inputs"]["real"] == {
         "name": real.name,
@@ -80,6 +84,56 @@ def test_json_report_has_every_documented_section(demo_report, demo):
     assert r["utility"]["target"] == "placed" and r["utility"]["task"] == "classification"
     assert {"score"} <= set(r["utility"]["tstr"]) and {"score"} <= set(r["utility"]["trtr"])
     assert all({"row", "kinds", "score", "reason"} <= set(f) for f in r["flags"])
+
+
+def _pair(value) -> bool:
+    """A two-number interval ``[low, high]``."""
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, float | int) for v in value) and value[0] <= value[1])  # fmt: skip
+
+
+def test_json_report_gives_every_score_its_interval_and_floor(demo_report):
+    r, _ = demo_report
+    method = r["settings"]["interval_method"]
+    assert (method["confidence"], method["n_boot"], method["seed"]) == (0.95, 200, 0)
+    assert "95% interval" in method["summary"] and "DeLong" in method["metrics"]["detection"]
+    # Families (and Overall) with an interval have a floor; every interval is [low, high].
+    assert set(r["intervals"]) <= {"fidelity", "coverage", "detection", "privacy", "utility",
+                                   "overall"} and {"detection", "privacy"} <= set(r["intervals"])  # fmt: skip
+    for family, interval in r["intervals"].items():
+        assert _pair(interval), family
+        assert 0 <= r["floors"][family] <= 1, family
+    for col in r["columns"]:
+        assert {"interval", "floor"} <= set(col) and "low" not in col and "high" not in col
+    shaped = [c for c in r["columns"] if c["interval"] is not None]
+    assert shaped and all(_pair(c["interval"]) and 0 <= c["floor"] <= 1 for c in shaped)
+    assert all({"interval", "floor"} <= set(p) for p in r["pairs"])
+    det = r["detection"]
+    assert _pair(det["interval"]) and _pair(det["auc_interval"])
+    assert det["auc_interval"][0] <= det["auc"] <= det["auc_interval"][1]
+    assert det["interval"][0] <= det["score"] <= det["interval"][1]
+    u = r["utility"]
+    assert u["baseline"] == 0.5 and u["measurable"] is True  # ROC AUC's no-skill value
+    assert "trivially predictable" in u["reason"]  # 'placed': shown, kept out of Overall
+    assert "utility" not in r["scores"]
+    by_name = {m["name"]: m for m in r["metrics"]}
+    assert by_name["utility"]["excluded"] == u["reason"]
+    assert by_name["column_shapes"]["excluded"] is None and _pair(by_name["detection"]["interval"])
+    assert all("beyond" in f for f in r["findings"])
+
+
+def test_the_same_inputs_and_seed_give_a_byte_identical_json_report(demo_report, demo, tmp_path):
+    _, first = demo_report
+    assert cli.main(_demo_args(demo, tmp_path)) == 0
+
+    def without_timings(path: Path) -> str:
+        text = path.read_text(encoding="utf-8")
+        # The timings (seconds per metric) are the one part that may differ between runs.
+        text, n = re.subn(r'"timings_seconds": \{[^{}]*\}', '"timings_seconds": {}', text)
+        assert n == 1
+        return text
+
+    assert without_timings(tmp_path / "r.json") == without_timings(first / "r.json")
 
 
 def test_the_demo_flaws_are_reported(demo_report):

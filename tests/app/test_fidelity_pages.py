@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from outputs.escape import md
 from tests.app.conftest import no_exceptions, texts
 
 
@@ -43,6 +46,54 @@ def test_columns_puts_the_drifted_column_first_and_searches(demo_app):
     assert stats.loc["share of synthetic values that are valid", "Synthetic"].endswith("%")
     demo_app.text_input[0].input("no such column").run()
     assert "No column name contains" in texts(demo_app)
+
+
+def test_columns_gives_each_score_its_interval_and_floor_in_a_table_one_can_sort(demo_app):
+    demo_app.switch_page("pages/columns.py").run()
+    no_exceptions(demo_app)
+    [table] = [d.value for d in demo_app.dataframe if "A real sample" in d.value.columns]
+    assert list(table.columns[:3]) == ["Column", "Kind", "Score"]
+    assert {"Low", "High", "Below a real sample by", "Verdict"} <= set(table.columns)
+    # Numbers, not text, so that sorting a column orders by value; every column listed.
+    for col in ("Score", "Low", "High", "A real sample", "Below a real sample by"):
+        assert table[col].dtype.kind == "f", col
+    assert len(table) == 16 and (table["Low"] <= table["Score"]).all()
+    assert (table["Score"] <= table["High"]).all()
+    # Worst first as the findings rank them: the farthest below a real sample leads.
+    beyond = table["Below a real sample by"]
+    assert beyond.iloc[0] == beyond.max() and table["Column"].iloc[0] == "employability_perc"
+    reaches = table[beyond <= 0]
+    assert not reaches.empty and (reaches["Verdict"] == "as good as a real sample").all()
+    # Each column's block says its score with the interval and the floor in words.
+    captions = [c.value.replace("\\", "") for c in demo_app.caption]
+    said = [c for c in captions if c.startswith(("KS complement", "TV complement"))]
+    assert len(said) == 10, captions
+    assert all("; a real sample scores about 0." in c for c in said)
+    assert re.match(
+        r"KS complement 0\.\d\d \(0\.\d\d-0\.\d\d\); a real sample scores "
+        r"about 0\.\d\d$",
+        said[0],
+    ), said[0]
+
+
+def test_overview_groups_the_findings_by_cause_and_keeps_the_rest_one_click_away(demo_app):
+    from outputs.review_items import kind_title
+    from tests.demo_pair import assessment
+
+    demo_app.switch_page("pages/overview.py").run()
+    no_exceptions(demo_app)
+    found = assessment("placed").findings
+    assert len(found) > 10  # the demo has more than fit in view
+    [more] = [x for x in demo_app.expander if "grouped by cause" in str(x.label)]
+    assert more.label == f"{len(found) - 10} more findings, grouped by cause"
+    inside = " ".join(str(m.value) for m in more.markdown)
+    outside = [str(m.value) for m in demo_app.markdown if str(m.value).startswith("**")]
+    # A heading per cause (bold), the worst cause first; every finding's sentence reachable.
+    assert outside[0].startswith(f"**{md(kind_title(found[0].kind))}**")
+    for f in found[10:]:
+        assert md(f.message) in inside
+    for f in found[:10]:
+        assert md(f.message) not in inside
 
 
 def test_pairs_shows_heatmaps_the_worst_pairs_and_a_joint_view(demo_app):

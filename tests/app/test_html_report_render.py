@@ -4,6 +4,7 @@ markup from the user's files."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from html.parser import HTMLParser
@@ -122,9 +123,36 @@ def test_findings_and_decisions_show_their_kind_in_words(demo_page):
     _, page = demo_page
     a = demo_pair.assessment("placed")
     cells = {c for row in page.rows for c in row}
+    # Each cause heads its group ("Relation between columns differs (3)").
     for f in a.findings:
-        assert kind_title(f.kind) in cells, f.kind
+        assert any(c == kind_title(f.kind) or c.startswith(kind_title(f.kind) + " (")
+                   for c in cells), f.kind  # fmt: skip
         assert f.kind not in cells or f.kind == kind_title(f.kind)
+
+
+def test_findings_on_a_wide_table_show_ten_grouped_by_cause_and_the_rest_behind_a_click():
+    from metrics.results import Finding
+    from outputs import html_scores
+
+    kinds = ["marginal", "pair", "missing_category"]
+    found = [Finding(kinds[i % 3], "high" if i < 4 else "low", tuple(f"c{j}" for j in range(i + 1)),
+                     f"finding {i} <b>", "column_shapes", beyond=1 - i / 30) for i in range(25)]  # fmt: skip
+    a = demo_pair.assessment("placed")
+    text = html_scores.findings(dataclasses.replace(a, findings=found))
+    shown, hidden = text.split("<details class='more'>")
+    assert "<summary>15 more findings</summary>" in hidden
+    assert all(f"finding {i} &lt;b&gt;" in shown for i in range(10))
+    assert not any(f"finding {i} &lt;" in shown for i in range(10, 25))
+    assert all(f"finding {i} &lt;b&gt;" in hidden for i in range(10, 25))
+    # One heading per cause, in the order of its worst finding, with its count.
+    heads = re.findall(r"<tr class='group'><th colspan='4'>([^<]*)</th>", shown)
+    assert heads == ["Column distribution differs (4)", "Relation between columns differs (3)",
+                     "Real category missing (3)"]  # fmt: skip
+    # A finding about many columns lists four and keeps the others one click away.
+    assert "<details><summary>c0, c1, c2, c3 and 5 more</summary>c4, c5, c6, c7, c8</details>" in (
+        shown
+    )
+    assert "<td class='n'>0.97</td>" in shown  # below a real sample by, beyond the interval
 
 
 def test_count_gates_print_whole_numbers(demo_page):

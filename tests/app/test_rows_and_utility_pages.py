@@ -130,12 +130,34 @@ def test_utility_page_on_demo_and_another_target(demo_app):
     assert demo_app.title[0].value == "Utility"
     assert demo_app.selectbox(key=TARGET_KEY).value == "placed"
     body = texts(demo_app)
-    assert "Formula: score = mean over models of clip(TSTR macro F1 / TRTR macro F1" in body
+    assert (
+        "Formula: score = mean over models of clip((TSTR - B) / (TRTR - B), 0, 1) on ROC AUC"
+        in body
+    )
     assert "model of 'placed'" in body
-    # salary is filled in only for placed students: the page says the target is too easy.
+    assert "the reference, a model trained on real rows, scores 1 by definition" in body
+    assert "no skill scores 0.50, ranking rows at random" in body
+    # salary is filled in only for placed students: the page says the target is too easy,
+    # shows its score but keeps it out of Overall until the user counts it.
     assert "already predict 'placed' almost perfectly" in body and "'salary'" in body
+    assert "'placed' is trivially predictable" in body and "kept out of Overall" in body
+    assert not demo_app.success  # no green light for a trivial target
     before = [d.value for d in demo_app.dataframe if "Metric" in d.value.columns][0]
     assert set(before["Model"]) == {"linear", "boosting"}
+    keep = demo_app.checkbox(key=W + "utility_keep_trivial.placed")
+    assert keep.label == "Count this target in Overall anyway" and not keep.value
+    keep.check().run()
+    no_exceptions(demo_app)
+    assert "It counts in Overall because you chose so" in texts(demo_app)
+    assert demo_app.checkbox(key=W + "utility_keep_trivial.placed").value
+
+    # mba_spec: even real-trained models are at chance on the 54 holdout rows.
+    demo_app.selectbox(key=TARGET_KEY).select("mba_spec").run()
+    no_exceptions(demo_app)
+    body = texts(demo_app)
+    assert "Not measurable for this target." in body and "no better than chance" in body
+    assert "1.00" not in [m.value for m in demo_app.metric]
+    assert not demo_app.success
 
     demo_app.selectbox(key=TARGET_KEY).select("high_spec").run()
     no_exceptions(demo_app)

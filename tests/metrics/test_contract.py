@@ -56,8 +56,10 @@ def test_every_metric_on_awkward_tables(table):
         score = first.score
         assert score is None or np.isnan(score) or 0.0 <= score <= 1.0, (entry.name, score)
         if score is None or np.isnan(score):
-            reason = first.error or (
-                "error" in first.details and first.details["error"].notna().any()
+            reason = (
+                first.error
+                or first.excluded
+                or ("error" in first.details and first.details["error"].notna().any())
             )
             assert reason or first.details.empty, f"{entry.name}: NaN score with no reason"
         if "score" in first.details:

@@ -35,3 +35,16 @@ def test_findings_rank_by_severity_then_distance_beyond_the_floor():
     unknown = _f("pair", "medium", ["e", "f"], score=0.10)
     high = _f("marginal", "high", ["g"], score=0.9, beyond=0.3)
     assert rank_findings([near, unknown, far, high]) == [high, far, near, unknown]
+
+
+def test_the_utility_targets_pair_finding_survives_a_broken_target_column():
+    # The lost relation of the target with its strongest predictor is the question utility
+    # asks; a high marginal finding on the target must not hide it.
+    marginal = _f("marginal", "high", ["income"], 0.3, metric="column_shapes")
+    pair = _f("pair", "medium", ["income", "age"], metric="pair_trends")
+    results = {
+        "column_shapes": MetricResult("column_shapes", "fidelity", 0.6, findings=[marginal]),
+        "pair_trends": MetricResult("pair_trends", "fidelity", 0.8, findings=[pair]),
+    }
+    assert {f.kind for f in assessment_findings(results)} == {"marginal"}
+    assert {f.kind for f in assessment_findings(results, "income")} == {"marginal", "pair"}

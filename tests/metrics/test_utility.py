@@ -64,7 +64,11 @@ def test_good_synthetic_scores_near_one(cancer_good) -> None:
     assert info(res).target == "target" and info(res).task == "classification"
     assert res.score > 0.9
     found = info(res)
-    assert found.formula is not None and "macro F1" in found.formula and "TSTR" in found.formula
+    assert found.formula is not None and "ROC AUC" in found.formula and "TSTR" in found.formula
+    assert "(TSTR - B) / (TRTR - B)" in found.formula
+    assert found.measurable and found.reason is None and not found.trivial
+    assert res.excluded is None and res.floor == 1.0
+    assert res.interval is not None and res.interval[0] <= res.score <= res.interval[1]
     assert found.holdout is not None and "split of the real rows" in found.holdout
     assert not [f for f in res.findings if f.kind in ("utility_drop", "lost_class")]
     assert not [f for f in res.findings if f.kind == "easy_target"]  # F1 about 0.95, not 0.99
@@ -77,11 +81,18 @@ def test_good_synthetic_scores_near_one(cancer_good) -> None:
 
 
 def test_score_is_the_documented_ratio(cancer_good) -> None:
-    d = cancer_good.details.set_index(["model", "train"])["f1_macro"]
+    d = cancer_good.details.set_index(["model", "train"])["roc_auc"]
     expected = np.mean(
-        [np.clip(d[(m, "tstr")] / d[(m, "trtr")], 0, 1) for m in ("linear", "boosting")]
+        [
+            np.clip((d[(m, "tstr")] - 0.5) / (d[(m, "trtr")] - 0.5), 0, 1)
+            for m in ("linear", "boosting")
+        ]
     )
     assert cancer_good.score == pytest.approx(expected, abs=1e-12)
+    assert info(cancer_good).baseline == 0.5 and info(cancer_good).counted_models == [
+        "linear",
+        "boosting",
+    ]
 
 
 def test_shuffled_target_scores_clearly_lower(cancer, cancer_good) -> None:
@@ -100,7 +111,12 @@ def test_json_section(cancer_good) -> None:
     for side in ("tstr", "trtr"):
         assert {"accuracy", "f1_macro", "roc_auc", "score"} <= set(out[side])
         assert set(out[side]["models"]) == {"linear", "boosting"}
-    assert out["trtr"]["score"] == pytest.approx(out["trtr"]["f1_macro"])
+    assert out["trtr"]["score"] == pytest.approx(out["trtr"]["roc_auc"])
+    assert out["metric"] == "roc_auc" and out["baseline"] == 0.5 and out["floor"] == 1.0
+    assert out["measurable"] is True and out["reason"] is None and out["excluded"] is False
+    assert out["interval"] == list(cancer_good.interval)
+    assert out["primary"]["trtr"] == pytest.approx(out["trtr"]["roc_auc"])
+    assert out["f1"]["baseline"] < out["f1"]["trtr"]
     assert set(out["per_class_recall"]["linear"]["tstr"]) == {"benign", "malignant"}
     assert set(out["augmentation"]["boosting"]) == {"real", "real+synthetic", "gain"}
     agreement = out["importance_agreement"]["linear"]
@@ -272,7 +288,7 @@ def test_no_target_and_id_target() -> None:
 
 def test_typed_result_and_accessor(cancer_good) -> None:
     assert isinstance(cancer_good.extra, UtilityInfo) and info(cancer_good) is cancer_good.extra
-    assert info(cancer_good).primary_metric == "f1_macro"
+    assert info(cancer_good).primary_metric == "roc_auc"
     assert set(info(cancer_good).classes) == {"benign", "malignant"}
     crashed = MetricResult("utility", "utility", float("nan"), error="boom")  # extra = {}
     assert info(crashed) == UtilityInfo() and info(None) == UtilityInfo()
