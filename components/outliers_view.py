@@ -72,13 +72,36 @@ def reason_overview(loaded: Loaded) -> None:
         f"**{ex.n_flagged:,} of {n:,} synthetic rows ({_pct(ex.flagged_share)})"
         f"** deserve a look. {COUNT_RULE}"
     )
+    if ex.obvious_once:
+        st.info(ex.obvious_once, icon=":material/groups:")
     left, right = st.columns([2, 3])
     left.plotly_chart(row_charts.flag_share_bars(counts, n, KIND_LABELS), key="flag_shares")
     with right:
         for kind, words in reason_meanings(ex).items():
             st.markdown(f"- **{KIND_LABELS[kind]}** ({counts.get(kind, 0):,}): {words}")
+    if ex.runs_by_kind:
+        st.caption(stability_words(ex))
     for note in ex.notes:
-        st.caption(note)
+        if note != ex.obvious_once:  # already shown above
+            st.caption(note)
+
+
+def stability_words(ex: flags_mod.FlagsInfo) -> str:
+    """How the seed-dependent reasons were made stable, in a sentence a reviewer reads."""
+    runs = "; ".join(f"{KIND_LABELS[k].lower()}: {n} runs" for k, n in ex.runs_by_kind.items())
+    return (
+        "Unusual combinations and obviously synthetic rows depend on a random seed, so each is "
+        f"checked in several seeded runs ({runs}); a row is flagged for it only when at least "
+        f"{ex.stable_share:.0%} of those runs flag it. The table says how many did."
+    )
+
+
+def stable_in(stability: float, runs: int) -> str:
+    """A flag's stability in words: "5 of 5 seeded runs", or "every run" for a check with no
+    seed (it flags the same rows every time)."""
+    if runs <= 0:
+        return "every run (no seed)"
+    return f"{round(stability * runs)} of {runs} seeded runs"
 
 
 def _flags(loaded: Loaded) -> MetricResult | None:
@@ -129,6 +152,10 @@ def flagged_table(loaded: Loaded) -> pd.Series | None:
             "Seriousness": st.column_config.ProgressColumn(
                 help="How sure or serious the surest reason is: 1 = certain", min_value=0.0,
                 max_value=1.0, format="%.2f", width=100),
+            "Flagged in": st.column_config.TextColumn(
+                help="Of the seeded runs of its most stable reason, how many flagged the row. "
+                     "Invalid values and copies use no seed: they flag the same rows every time.",
+                width=150),
             "Why": st.column_config.TextColumn(width=400),
             "Closest real row": st.column_config.NumberColumn(
                 help="0-based position in the real file of the closest real record", format="%d",
@@ -153,11 +180,16 @@ def filter_flags(details: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
 
 def table_view(part: pd.DataFrame) -> pd.DataFrame:
     closest = part["closest_real"].to_numpy()
+    stability = part["stability"] if "stability" in part else pd.Series(1.0, index=part.index)
+    runs = part["runs"] if "runs" in part else pd.Series(0, index=part.index)
     return pd.DataFrame(
         {
             "Synthetic row": part["row"].to_numpy(),
             "Reasons": [", ".join(KIND_LABELS.get(k, k) for k in ks) for ks in part["kinds"]],
             "Seriousness": part["score"].to_numpy(),
+            "Flagged in": [
+                stable_in(float(s), int(r)) for s, r in zip(stability, runs, strict=True)
+            ],
             "Closest real row": pd.array(np.where(closest >= 0, closest, None), dtype="Int64"),
             "Why": part["reason"].to_numpy(),  # last: the long sentence may run past the edge
         }

@@ -82,7 +82,7 @@ def verdict(res: MetricResult) -> None:
             help="Not measurable: the real data does not predict this target either.",
         )
         with right:
-            st.warning(md(f"**Not measurable for this target.** {not_measurable_words(found)}"),
+            st.warning("**Not measurable for this target.** " + md(not_measurable_words(found)),
                        icon=":material/block:")  # fmt: skip
             st.caption(md(numbers_words(found)))
     else:
@@ -132,7 +132,7 @@ def trivial_notice(res: MetricResult) -> None:
     found = info(res)
     target = str(found.target)
     head, _, rest = trivial_words(res).partition(". ")
-    st.info(md(f"**{head}.** {rest}"), icon=":material/info:")
+    st.info(f"**{md(head)}.** {md(rest)}", icon=":material/info:")
     widget = state.widget_key("utility_keep_trivial", target)
     st.session_state[widget] = assessment.keeps_trivial(target)
     st.checkbox(

@@ -23,6 +23,24 @@ FLAG_FAMILY = {COPIED: "privacy", NEAR_COPY: "privacy", INVALID: "coverage",
                OBVIOUSLY_SYNTHETIC: "detection", ANOMALOUS: "fidelity"}  # fmt: skip
 # The order the checks run in and the results list them (a row's ``kinds``, counts, findings).
 KINDS = (INVALID, ANOMALOUS, COPIED, NEAR_COPY, OBVIOUSLY_SYNTHETIC)
+# A seed-dependent reason (anomalous, obviously synthetic) flags a row only when at least this
+# share of its seeded runs flag it: a flag that comes and goes with the seed is noise to a reviewer.
+STABLE_SHARE = 0.8
+
+
+def runs_text(flagged: int, runs: int) -> str:
+    """How many seeded runs flagged a row, as a reviewer reads it ("" for a check with no seed)."""
+    if runs <= 0:
+        return ""
+    return f"flagged in {flagged} of {runs} seeded run{'' if runs == 1 else 's'}"
+
+
+def kept(flagged: np.ndarray, runs: np.ndarray | int) -> np.ndarray:
+    """Whether rows flagged in ``flagged`` of ``runs`` seeded runs are stable enough to keep."""
+    flagged = np.asarray(flagged)
+    # The least whole number of runs reaching the share (4 of 5 at 80%), free of rounding noise.
+    need = np.ceil(STABLE_SHARE * np.asarray(runs) - 1e-9)
+    return (flagged > 0) & (flagged >= need)
 
 
 def num_text(value: float, kind: Kind) -> str:
@@ -33,18 +51,37 @@ def num_text(value: float, kind: Kind) -> str:
 
 
 class Events:
-    """Flagged cells (row, kind, column, score, sentence), gathered check by check."""
+    """Flagged cells (row, kind, column, score, sentence), gathered check by check.
+
+    ``parts`` holds one tuple per call of :meth:`add`: rows, kind index, column, scores, sentences,
+    and per row the seeded runs that flagged it and the runs made (0 and 0 for a check that uses
+    no seed and flags the same rows every time).
+    """
 
     def __init__(self) -> None:
-        self.parts: list[tuple[np.ndarray, int, str, np.ndarray, list[str]]] = []
+        self.parts: list[
+            tuple[np.ndarray, int, str, np.ndarray, list[str], np.ndarray, np.ndarray]
+        ] = []
 
-    def add(self, kind: str, col: str, rows: Any, scores: Any, text: Callable[[int], str] | str):
-        """Record ``rows``; ``text`` is one sentence for all or a function of the row."""
+    def add(
+        self,
+        kind: str,
+        col: str,
+        rows: Any,
+        scores: Any,
+        text: Callable[[int], str] | str,
+        flagged: Any = 0,
+        runs: Any = 0,
+    ) -> None:
+        """Record ``rows``; ``text`` is one sentence for all or a function of the row;
+        ``flagged`` of ``runs`` seeded runs flagged each row (0 of 0: the check has no seed)."""
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows):
             texts = [text] * len(rows) if isinstance(text, str) else [text(r) for r in rows]
             scores = np.broadcast_to(np.asarray(scores, dtype=float), rows.shape)
-            self.parts.append((rows, KINDS.index(kind), col, scores, texts))
+            hits = np.broadcast_to(np.asarray(flagged, dtype=np.int64), rows.shape)
+            made = np.broadcast_to(np.asarray(runs, dtype=np.int64), rows.shape)
+            self.parts.append((rows, KINDS.index(kind), col, scores, texts, hits, made))
 
     def bad(self, col: str, rows: Any, scores: Any, text: Callable[[int], str] | str) -> None:
         self.add(INVALID, col, rows, scores, text)

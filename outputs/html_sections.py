@@ -272,6 +272,8 @@ def flagged_rows(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
         (1,)))  # fmt: skip
     if n:
         parts.append(figs.add(row_charts.flag_share_bars(counts, n, words.KIND_LABELS)))
+    if ex.obvious_once:
+        parts.append(para(ex.obvious_once))
     parts += [para(str(note), "muted") for note in ex.notes]
     if details.empty:
         return "".join(parts) + para("No synthetic row is flagged.")

@@ -101,13 +101,15 @@ def reason_meanings(found: FlagsInfo) -> dict[str, str]:
         " of that range, a category the real data never has, an unreadable value, a missing "
         "value where the real column is never missing, a broken whole-number or sign rule.",
         "anomalous": f"an unusual combination of values that only {share:.0%} of real rows "
-        f"reach{level}, by an isolation forest fitted on the real rows.",
+        f"reach{level}, by isolation forests fitted on the real rows, in at least "
+        f"{found.stable_share:.0%} of {found.runs_by_kind.get('anomalous', 5)} seeded runs.",
         "copied": "equal to a real row on every compared column (flagged only while fewer than "
         f"{NATURAL_COPY_LIMIT:.0%} of holdout rows equal a training row by chance).",
         "near_copy": f"closer to a training record (distance below {near:.3g}) than 99% of real "
         "holdout rows get.",
         "obviously_synthetic": "a classifier trained to tell real from synthetic rows gives it "
-        f"at least a {found.proba_level:.0%} chance of being synthetic.",
+        f"at least a {found.proba_level:.0%} chance of being synthetic, confirmed by seeded "
+        "refits of the classifier.",
     }
 
 

@@ -234,6 +234,9 @@ def row_items(a: Assessment, synthetic: pd.DataFrame) -> list[ItemIn]:
             "reason": str(rec.reason),
             "score": float(rec.score),
             "closest_real": closest if closest >= 0 else None,
+            # Share of seeded runs that flagged it (1 for checks without a seed), and how many.
+            "stability": float(getattr(rec, "stability", 1.0)),
+            "runs": int(getattr(rec, "runs", 0)),
         }
         items.append(
             ItemIn(

@@ -163,12 +163,19 @@ def test_anomalous_combinations_within_the_ranges_are_flagged(sets):
 
 def test_detection_probabilities_mark_obviously_synthetic_rows(sets):
     real, holdout, synthetic = sets
-    enc = encode(real.iloc[:300], synthetic.iloc[:300], SCHEMA)
-    proba = np.full(300, 0.5)
-    proba[[3, 30]] = [0.95, 1.0]
+    odd = synthetic.iloc[:1000].copy()
+    # 30 rows (3%) no real row resembles: a classifier refitted with other seeds agrees on them.
+    sure = np.arange(0, 1000, 34)[:30]
+    odd.loc[sure, NUMBERS] = real[NUMBERS].max().to_numpy() * 0.999
+    odd.loc[sure, ["diagnosis", "grade", "visits"]] = ["benign", "A", 1.0]
+    enc = encode(real.iloc[:1000], odd, SCHEMA)
+    proba = np.full(1000, 0.5)
+    proba[sure] = 0.95
+    proba[33] = 1.0  # an ordinary row one run was sure about: the refits do not agree
     proba[40] = np.nan  # not scored by detection
     res = flag_rows(enc, Options(), detection_proba=proba)
-    assert set(_rows_with(res, "obviously_synthetic")) == {3, 30}
+    assert set(_rows_with(res, "obviously_synthetic")) == set(sure.tolist())
+    assert "flagged in 3 of 3 seeded runs" in res.details.set_index("row").loc[34, "reason"]
     wrong = flag_rows(enc, Options(), detection_proba=np.ones(5))
     assert "obviously_synthetic" not in {k for ks in wrong.details["kinds"] for k in ks}
     assert any("Detection probabilities ignored" in n for n in info(wrong).notes)
@@ -191,7 +198,8 @@ def test_json_rows_and_findings_shape(sets):
     bad = _plant_invalid(synthetic.iloc[:300], np.arange(0, 300, 30))
     res = flag_rows(encode(real.iloc[:600], bad, SCHEMA), Options())
     out = flags_json(res)
-    assert out and set(out[0]) == {"row", "kinds", "score", "reason"}
+    assert out and set(out[0]) == {"row", "kinds", "score", "reason", "stability", "runs"}
+    assert all(0 < r["stability"] <= 1 and r["runs"] >= 0 for r in out)
     assert all(0 <= r["score"] <= 1 and set(r["kinds"]) <= set(KINDS) for r in out)
     assert [r["score"] for r in out] == sorted((r["score"] for r in out), reverse=True)
     assert len({r["row"] for r in out}) == len(out)  # one entry per flagged row
