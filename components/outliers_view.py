@@ -14,6 +14,7 @@ from metrics import flags as flags_mod
 from metrics import privacy as privacy_mod
 from metrics.flags_kinds import NEAR_COPY
 from metrics.results import MetricResult
+from metrics.uncertainty import interval_words
 from outputs import row_charts
 from outputs.escape import md
 from outputs.result_words import (
@@ -46,7 +47,8 @@ def privacy_summary(loaded: Loaded) -> None:
     near = flags_mod.info(loaded.assessment.result("row_flags")).count_by_kind.get(NEAR_COPY, 0)
     a, b, c, d = st.columns(4)
     a.metric("Privacy score", f"{res.score:.2f}", help=privacy_help(), border=True)
-    a.caption(f"Verdict: {scorecard.verdict(res.score)}")
+    a.caption(md(scorecard.verdict(res.score, res.interval, res.floor) + ": "
+                 + interval_words(res.score, res.interval, res.floor)))  # fmt: skip
     b.metric("Exact copies", f"{ex.exact_copies:,} of {n:,}", border=True,
              help="Synthetic rows equal to a real row on every compared column (id and text "
                   f"columns left out). Holdout rows that equal a training row by chance: "
