@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metrics.columnwise import columnwise
 from metrics.coverage_edges import share_text
 from metrics.coverage_noise import NOISE_COLUMNS, missing_noise, noise_row, table_bounds
 from metrics.coverage_ranges import coverage_table, score_words
@@ -123,20 +124,12 @@ def missing_values_table(
     ``high``), noise floor (``floor``), ``beyond`` (``floor - high``) and error.
     """
     options = options or Options()
-    rows, findings = [], []
-    for spec in enc.schema.columns:
-        row: dict[str, Any] = {"column": spec.name, "kind": str(spec.kind), "error": None}
-        if enc.real.n_rows == 0 or enc.synthetic.n_rows == 0:
-            row["error"] = "no rows on one side"
-        else:
-            try:
-                got, finding = _missing_row(enc, spec.name, spec.kind, options)
-                row.update(got)
-                if finding:
-                    findings.append(finding)
-            except Exception as exc:  # noqa: BLE001 - one bad column must not abort the others
-                row["error"] = f"{type(exc).__name__}: {exc}"
-        rows.append(row)
+    empty = enc.real.n_rows == 0 or enc.synthetic.n_rows == 0
+    rows, findings = columnwise(
+        ((spec.name, spec.kind) for spec in enc.schema.columns),
+        lambda col, kind: _missing_row(enc, col, kind, options),
+        skip="no rows on one side" if empty else None,
+    )
     return pd.DataFrame(rows, columns=_MISSING_COLUMNS), findings
 
 

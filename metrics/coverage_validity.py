@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metrics.columnwise import columnwise
 from metrics.coverage_edges import below_above, distinct_texts, share_text
 from metrics.coverage_noise import (
     NOISE_COLUMNS,
@@ -161,16 +162,9 @@ def validity_table(
     missing) and error.
     """
     options = options or Options()
-    rows, findings = [], []
-    for col in enc.analysed:
-        kind = enc.schema.kind_of(col)
-        row: dict[str, Any] = {"column": col, "kind": str(kind), "score": np.nan, "error": None}
-        try:
-            got, finding = _validity_row(enc, col, kind, options)
-            row.update(got)
-            if finding:
-                findings.append(finding)
-        except Exception as exc:  # noqa: BLE001 - one bad column must not abort the others
-            row["error"] = f"{type(exc).__name__}: {exc}"
-        rows.append(row)
+    rows, findings = columnwise(
+        ((col, enc.schema.kind_of(col)) for col in enc.analysed),
+        lambda col, kind: _validity_row(enc, col, kind, options),
+        defaults={"score": np.nan},
+    )
     return pd.DataFrame(rows, columns=_VALIDITY_COLUMNS), findings
