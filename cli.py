@@ -1,7 +1,8 @@
 """SynthLens from the command line: the app's checks, headless, with an exit code for CI gates.
 
     python cli.py report --real REAL --synthetic SYNTH [--holdout HOLDOUT]
-        [--metadata META.json] [--target COLUMN] --json OUT.json [--html OUT.html]
+        [--metadata META.json] [--constraints CONSTRAINTS.json] [--target COLUMN]
+        --json OUT.json [--html OUT.html]
         [--policy POLICY.toml [--review-db URL_OR_FILE]] [--keep-trivial-target]
         [--max-columns N] [--quiet]
 
@@ -39,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--synthetic", required=True, help="the synthetic data to judge")
     rep.add_argument("--holdout", help="real rows the generator never saw (optional)")
     rep.add_argument("--metadata", help="SDV metadata JSON with each column's sdtype")
+    rep.add_argument(
+        "--constraints",
+        metavar="FILE",
+        help="constraints JSON in SDV 2's vocabulary: a list of {constraint_class, parameters} "
+        "(FixedCombinations, FixedIncrements, Inequality, Range, OneHotEncoding), checked row "
+        "by row on the synthetic data",
+    )
     rep.add_argument("--target", help="column to predict for the utility check")
     rep.add_argument(
         "--keep-trivial-target",
@@ -126,6 +134,29 @@ def _schema(args, real, synthetic):
         raise UsageError(f"{args.metadata}: {exc}") from None
 
 
+def _constraints(path: str | None, schema) -> tuple[str, ...]:
+    """The declared constraints of ``--constraints``, checked against the compared columns."""
+    from metrics import rules_declared
+
+    if not path:
+        return ()
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"constraints file not found: {path}")
+    size = p.stat().st_size
+    if size > rules_declared.MAX_BYTES:  # said before reading it
+        raise UsageError(
+            f"{path}: the constraints file is {size / 1e6:.1f} MB; SynthLens reads constraints "
+            f"files up to {rules_declared.MAX_BYTES / 1e6:.0f} MB"
+        )
+    try:
+        return rules_declared.read_constraints(
+            p.read_bytes(), {c.name: c.kind for c in schema.columns}
+        )
+    except rules_declared.ConstraintError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
 def _progress(quiet: bool):
     last = {"msg": ""}
 
@@ -184,6 +215,7 @@ def _report(args, policy, store) -> int:
     if not schema.columns:
         raise UsageError("the real and synthetic files have no columns in common to compare")
     _check_holdout(args.holdout, holdout, schema)
+    constraints = _constraints(args.constraints, schema)
     if not args.quiet:
         unknown = [f"'{c.name}': {c.reason}" for c in schema.columns
                    if "is unknown here" in (c.reason or "")]  # fmt: skip
@@ -207,6 +239,7 @@ def _report(args, policy, store) -> int:
         target=args.target,
         keep_trivial_target=args.keep_trivial_target,
         skip=frozenset(args.skip),
+        constraints=constraints,
     )
     from metrics.encode import encode
 

@@ -23,6 +23,9 @@ _TARGET = "synthlens.target"
 _REVIEWER = "synthlens.reviewer"
 _SOURCE = "synthlens.source"
 _SCORING = "synthlens.scoring"
+_CONSTRAINTS = "synthlens.rules.constraints"
+_DROPPED = "synthlens.rules.dropped"
+_CONSTRAINT_FILES = "synthlens.rules.files"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ def set_table(role: str, value: Table | None) -> None:
     # A new input invalidates the user's schema corrections made for the old pair.
     st.session_state.pop(_SCHEMA, None)
     st.session_state.pop(_TARGET, None)
+    if role == "real":  # declared constraints and dropped rules are about the real columns
+        st.session_state.pop(_CONSTRAINTS, None)
+        st.session_state.pop(_DROPPED, None)
+        st.session_state.pop(_CONSTRAINT_FILES, None)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,39 @@ def schema_override() -> Schema | None:
 
 def set_schema(schema: Schema | None) -> None:
     st.session_state[_SCHEMA] = schema
+
+
+def constraints() -> tuple[str, ...]:
+    """Declared constraints (canonical JSON strings, see metrics/rules_declared.py)."""
+    return tuple(st.session_state.get(_CONSTRAINTS, ()))
+
+
+def set_constraints(values: tuple[str, ...]) -> None:
+    st.session_state[_CONSTRAINTS] = tuple(dict.fromkeys(values))
+
+
+def dropped_rules() -> frozenset[str]:
+    """Ids of discovered rules the user dropped on the Schema page."""
+    return frozenset(st.session_state.get(_DROPPED, frozenset()))
+
+
+def set_rule_dropped(rule_id: str, dropped: bool) -> None:
+    now = set(dropped_rules())
+    if dropped:
+        now.add(rule_id)
+    else:
+        now.discard(rule_id)
+    st.session_state[_DROPPED] = frozenset(now)
+
+
+def constraints_file_applied(digest: str) -> bool:
+    """Whether the uploaded constraints file with this content hash was already added (an
+    upload stays in its widget across reruns; it is added once, so a removal sticks)."""
+    seen = st.session_state.setdefault(_CONSTRAINT_FILES, set())
+    if digest in seen:
+        return True
+    seen.add(digest)
+    return False
 
 
 def target() -> str | None:
