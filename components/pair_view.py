@@ -8,9 +8,11 @@ import streamlit as st
 
 from components.assessment import Loaded
 from metrics.pair_findings import pair_words, worst_first
+from metrics.pair_words import pair_profile
 from metrics.pairs import info as pairs_info
 from metrics.uncertainty import interval_words
-from outputs import charts
+from outputs import charts, pair_charts
+from outputs.escape import md
 
 
 def _details(loaded: Loaded) -> pd.DataFrame:
@@ -94,6 +96,13 @@ def _pairs_caption(loaded: Loaded) -> str:
     return text
 
 
+def _words(row: pd.Series) -> str:
+    """The worst-pairs table's "What changed": the relation, and what moved when it is said."""
+    change = row.get("change", "")
+    said = pair_words(row)
+    return f"{said}: {change}" if isinstance(change, str) and change else said
+
+
 def worst_pairs_and_detail(loaded: Loaded) -> None:
     d = worst_first(_details(loaded)).reset_index(drop=True)
     if d.empty:
@@ -110,7 +119,7 @@ def worst_pairs_and_detail(loaded: Loaded) -> None:
             f"{lo:.3f} – {hi:.3f}" if np.isfinite(lo) and np.isfinite(hi) else ""
             for lo, hi in zip(d["low"], d["high"], strict=True)
         ],
-        words=[pair_words(row) for _, row in d.iterrows()],
+        words=[_words(row) for _, row in d.iterrows()],
     )
     # The table takes the page's width: in half of it the pair names and the measure were cut.
     cols = ["pair", "score", "interval", "floor", "real", "synthetic", "words", "measure"]
@@ -123,8 +132,13 @@ def worst_pairs_and_detail(loaded: Loaded) -> None:
     )
     choice = st.selectbox("Look at a pair", shown["pair"].tolist(), index=0)
     row = shown[shown["pair"] == choice].iloc[0]
-    st.plotly_chart(
-        charts.joint_view(loaded.enc, row["column_a"], row["column_b"]),
-        width="stretch",
-        key="joint_view",
-    )
+    change = row.get("change", "")
+    if isinstance(change, str) and change:
+        st.markdown(f"**What changed:** {md(change)}.")
+    a, b = row["column_a"], row["column_b"]
+    names = set(loaded.enc.schema.names())
+    found = pair_profile(loaded.enc, a, b)
+    if found is not None:
+        st.plotly_chart(pair_charts.profile_chart(*found), width="stretch", key="pair_profile")
+    if a in names and b in names:  # a calendar part ("start_date (month)") has no joint view
+        st.plotly_chart(charts.joint_view(loaded.enc, a, b), width="stretch", key="joint_view")

@@ -24,12 +24,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.pair_calendar import split_name
 from metrics.results import SEVERITY_ORDER, Finding, Severity
 from metrics.uncertainty import severity_beyond
 
 NAME = "pair_trends"
 MIN_GAP = 0.1  # a smaller change of strength is real on large data, but too small to act on
-CHANGED = ("weaker", "stronger", "reversed")
+CHANGED = ("weaker", "stronger", "reversed", "reshaped")
 NAMED = 2  # columns named in a grouped finding's sentence; the rest are counted
 _CORRELATION = "CorrelationSimilarity"
 
@@ -107,22 +108,38 @@ def _what(row: pd.Series) -> str:
     return "correlation" if row["metric"] == _CORRELATION else "association"
 
 
+def _sources(names: list[str]) -> tuple[str, ...]:
+    """The data's columns behind pair names (``"start_date (month)"`` is ``start_date``)."""
+    return tuple(dict.fromkeys(split_name(n)[0] for n in names))
+
+
+def _change(row: pd.Series) -> str:
+    text = row.get("change", "")
+    return text if isinstance(text, str) else ""
+
+
 def _pair_finding(row: pd.Series) -> Finding:
     a, b = row["column_a"], row["column_b"]
     what = "correlation" if row["metric"] == _CORRELATION else "association (Cramér's V)"
     score, floor = float(row["score"]), float(row["floor"])
     d = _digits(score, floor)
+    strength = f"{row['real']:.2f} real vs {row['synthetic']:.2f} synthetic"
+    said = f"{a} & {b}: their {what} is {row['relation']} in the synthetic data: {strength}"
+    if _change(row) and row["relation"] == "reshaped":
+        said = _change(row)
+    elif _change(row) and row["metric"] == _CORRELATION:
+        said = f"{said}; {_change(row)}"
+    elif _change(row):
+        said = f"{_change(row)}; their {what} is {row['relation']} ({strength})"
     return Finding(
         kind="pair",
         severity=severity_beyond(row["beyond"]) or "low",
-        columns=(a, b),
+        columns=_sources([a, b]),
         metric=NAME,
         score=score,
         beyond=float(row["beyond"]),
         message=(
-            f"{a} & {b}: their {what} is {row['relation']} in the synthetic data: "
-            f"{row['real']:.2f} real vs {row['synthetic']:.2f} synthetic (score {score:.{d}f}; "
-            f"an independent real sample scores about {floor:.{d}f})."
+            f"{said} (score {score:.{d}f}; an independent real sample scores about {floor:.{d}f})."
         ),
     )
 
@@ -141,17 +158,29 @@ def _group_finding(col: str, rows: list[pd.Series]) -> Finding:
     severity: Severity = min(
         (severity_beyond(r["beyond"]) or "low" for r in rows), key=lambda s: SEVERITY_ORDER[s]
     )
+    worst_words = (
+        f"{partners[0]}, {_what(worst)} {worst['real']:.2f} real vs "
+        f"{worst['synthetic']:.2f} synthetic"
+    )
+    if _change(worst) and worst["relation"] == "reshaped":
+        worst_words = _change(worst)
+    elif _change(worst) and worst["metric"] == _CORRELATION:
+        worst_words = f"{worst_words}; {_change(worst)}"
+    elif _change(worst):
+        worst_words = (
+            f"{_change(worst)}; {_what(worst)} {worst['real']:.2f} real vs "
+            f"{worst['synthetic']:.2f} synthetic"
+        )
     return Finding(
         kind="pair",
         severity=severity,
-        columns=(col, *partners),
+        columns=_sources([col, *partners]),
         metric=NAME,
         score=float(min(r["score"] for r in rows)),
         beyond=float(worst["beyond"]),
         message=(
             f"{col}: its relations with {_names(partners)} are not kept in the synthetic data "
-            f"(worst: {partners[0]}, {_what(worst)} {worst['real']:.2f} real vs "
-            f"{worst['synthetic']:.2f} synthetic)."
+            f"(worst: {worst_words})."
         ),
     )
 

@@ -311,7 +311,7 @@ def association_noise(chi2: tuple[float, int, int, int]) -> float:
     return min(1.0, math.sqrt(3 * math.sqrt(2 * df) / (n * k)))
 
 
-def _level_map(margin: np.ndarray, least: float) -> np.ndarray:
+def level_map(margin: np.ndarray, least: float) -> np.ndarray:
     """0/1 matrix mapping levels to kept levels plus one "other" level (or none if tiny)."""
     keep = margin >= least
     rare = ~keep & (margin > 0)
@@ -324,8 +324,9 @@ def _level_map(margin: np.ndarray, least: float) -> np.ndarray:
 
 
 def collapse_rare(
-    real: np.ndarray, synthetic: np.ndarray, min_share: float = 0.01, min_rows: int = 20
-) -> tuple[np.ndarray, np.ndarray]:
+    real: np.ndarray, synthetic: np.ndarray, min_share: float = 0.01, min_rows: int = 20,
+    keep: tuple[bool, bool] = (False, False),
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Both tables with the levels holding fewer than ``min_share`` of the real rows (and
     fewer than ``min_rows`` rows) merged.
 
@@ -335,15 +336,31 @@ def collapse_rare(
     observation counts hundreds of times; a 2,000-level column then looks associated with
     anything. Measured on the main levels the association is what a person would call a
     trend. The real margins decide for both sides, so both tables keep the same cells.
+    ``keep`` spares an axis from the ``min_rows`` rule (real-quantile bins: each holds a tenth
+    of the rows, however few that is).
     """
     least = max(min_share * real.sum(), min_rows)
-    rows = _level_map(real.sum(axis=1), least)
-    cols = _level_map(real.sum(axis=0), least)
-    # Float products use BLAS; counts stay exact far beyond any table size.
-    return (
-        np.rint(rows.T @ real @ cols).astype(np.int64),
-        np.rint(rows.T @ synthetic @ cols).astype(np.int64),
-    )
+    spare = min_share * real.sum()
+    out = (real.astype(np.int64), synthetic.astype(np.int64))
+    for axis in (0, 1):
+        margin = real.sum(axis=1 - axis)
+        bar = spare if keep[axis] else least
+        main = margin >= bar
+        rare = ~main & (margin > 0)
+        other = bool(rare.any()) and margin[rare].sum() >= bar
+        # Integer sums of the kept levels and of the rare ones: exact, and no dense matrix
+        # product over a 2,000-level column.
+        out = tuple(  # type: ignore[assignment]
+            np.concatenate(
+                [np.compress(main, t, axis=axis)]
+                + (
+                    [np.compress(rare, t, axis=axis).sum(axis=axis, keepdims=True)] if other else []
+                ),
+                axis=axis,
+            )
+            for t in out
+        )
+    return out
 
 
 def contingency_similarity(real: np.ndarray, synthetic: np.ndarray) -> float:

@@ -62,9 +62,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from metrics import pair_quantiles
 from metrics.encode import Encoded
 from metrics.options import Options
-from metrics.pair_findings import pair_findings, relation_of, worst_first
+from metrics.pair_findings import flagged, pair_findings, relation_of, worst_first
+from metrics.pair_words import change_words
 from metrics.pairs_measure import NEGLIGIBLE, Pair, contingencies, correlations
 from metrics.results import MetricResult, Progress, no_progress, typed_extra
 from metrics.uncertainty import beyond_floor
@@ -92,8 +94,11 @@ _COLUMNS = [
     "n_synthetic",
     "noise",
     "relation",
+    "shape",
+    "change",
     "error",
 ]
+MAX_WORDS = 30  # lost shapes described in words (the furthest below their floor)
 
 
 @dataclass(frozen=True)
@@ -110,12 +115,15 @@ class PairsInfo:
         Pairs with a weight above 0 in the score.
     sample_note:
         What the user should know when only a sample of the columns is paired ("" otherwise).
+    calendar_note:
+        How many calendar-part pairs (``"start_date (month)"``) were searched and kept.
     """
 
     mode: Literal["synthlens", "sdmetrics_compatible"] = "synthlens"
     correlation: str = "pearson"
     pairs_counted: int = 0
     sample_note: str = ""
+    calendar_note: str = ""
 
 
 def info(result: MetricResult | None) -> PairsInfo:
@@ -154,7 +162,7 @@ def synthlens_weight(pair: Pair) -> float:
     """Weight of a pair in the SynthLens property score (see the module docstring)."""
     if not np.isfinite(pair.score) or pair.unrelated:
         return 0.0
-    strength = max(_strength(pair.real), _strength(pair.synthetic))
+    strength = max(_strength(pair.real), _strength(pair.synthetic), pair.shape_strength)
     if strength < NEGLIGIBLE:
         return 0.0
     return min(1.0, strength / FULL_WEIGHT)
@@ -168,6 +176,8 @@ def _row(pair: Pair) -> dict:
     )
     if pair.error:
         relation = ""
+    elif pair.shape_lost and relation == "kept":
+        relation = "reshaped"
     values = {"beyond": beyond, "relation": relation}
     return {
         c: values[c] if c in values else getattr(pair, c.replace("column_", "")) for c in _COLUMNS
@@ -178,7 +188,8 @@ def pair_trends_table(
     enc: Encoded, options: Options | None = None, progress: Progress = no_progress,
     bounds: bool = True,
 ) -> pd.DataFrame:  # fmt: skip
-    """One details row per pair of analysed columns, in schema order.
+    """One details row per pair of analysed columns, in schema order, then (SynthLens mode) the
+    calendar-part pairs.
 
     Columns: column_a, column_b, metric ("CorrelationSimilarity"/"ContingencySimilarity"),
     score, low and high (its interval), floor (what an independent real sample of the synthetic
@@ -187,24 +198,102 @@ def pair_trends_table(
     score), sdmetrics_association (uncorrected Cramer's V of the real table, compatible mode
     only), n_real and n_synthetic (rows behind the statistic), noise (the difference between
     real and synthetic strength that sampling alone can make), relation ("none", "kept",
-    "weaker", "stronger", "reversed", see :mod:`metrics.pair_findings`), error.
+    "weaker", "stronger", "reversed", "reshaped", see :mod:`metrics.pair_findings`), shape
+    (ShapeSimilarity, SynthLens mode, pairs holding a number), change (what changed, in words,
+    when the shape is lost), error.
 
     ``bounds=False`` leaves low, high, floor and beyond NaN (the scores alone, faster).
     """
     options = options or Options()
+    table, _ = _measure(enc, options, progress, bounds)
+    return table
+
+
+def _measure(
+    enc: Encoded, options: Options, progress: Progress, bounds: bool
+) -> tuple[pd.DataFrame, str]:
+    """The details table and the calendar note."""
     cols = pair_columns(enc, options.seed)
     progress(0.0, "Pair trends: correlations")
-    pairs = correlations(enc, options, cols, bounds)
-    progress(0.4, "Pair trends: contingency tables")
-    pairs.update(contingencies(enc, options, progress, cols, bounds))
+    note = ""
+    if options.sdmetrics_compatible:
+        pairs = correlations(enc, options, cols, bounds)
+        progress(0.4, "Pair trends: contingency tables")
+        pairs.update(contingencies(enc, options, progress, cols, bounds))
+        keys = list(itertools.combinations(cols, 2))
+    else:
+        tables = pair_quantiles.build(enc, cols, options.confidence, progress)
+        note = tables.calendar_note
+
+        def strength(a: str, b: str) -> float:
+            return pair_quantiles.numbers_related(tables, (a, b), options.confidence)
+
+        pairs = correlations(enc, options, cols, bounds, strength)
+        found = (tables.wanted, tables.real, tables.synthetic)
+        pairs.update(contingencies(enc, options, progress, cols, bounds, found))
+        keys = list(itertools.combinations(cols, 2)) + [
+            k for k in tables.wanted if k[0] in tables.parts
+        ]
+        shapes = _shapes(options, tables, pairs, bounds)
     rows = []
-    for a, b in itertools.combinations(cols, 2):
-        pair = pairs[(a, b)]
+    for key in keys:
+        pair = pairs[key]
         if not options.sdmetrics_compatible:
             pair.weight = synthlens_weight(pair)
         rows.append(_row(pair))
+    table = pd.DataFrame(rows, columns=_COLUMNS)
+    if not options.sdmetrics_compatible and not table.empty:
+        _words(enc, tables, shapes, table)
     progress(1.0, "Pair trends: done")
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    return table, note
+
+
+def _shapes(
+    options: Options, tables: pair_quantiles.Tables, pairs: dict[tuple[str, str], Pair],
+    bounds: bool,
+) -> dict[tuple[str, str], pair_quantiles.PairShape]:  # fmt: skip
+    """Each related pair's shape; a lost shape lowers the pair's score to its own when that is
+    lower (with its interval and floor)."""
+    out = {}
+    for key, pair in pairs.items():
+        if pair.unrelated or pair.error or not np.isfinite(pair.score):
+            continue
+        found = pair_quantiles.pair_shape(tables, key, options.confidence)
+        if found is None or not np.isfinite(found.shape.score):
+            continue
+        shape = found.shape
+        pair.shape = shape.score
+        out[key] = found
+        if not shape.lost:
+            continue
+        pair.shape_lost = True
+        if shape.score < pair.score:
+            pair.score = shape.score
+            if bounds:
+                pair.low, pair.high, pair.floor = shape.low, shape.high, shape.floor
+    return out
+
+
+def _words(
+    enc: Encoded, tables: pair_quantiles.Tables,
+    shapes: dict[tuple[str, str], pair_quantiles.PairShape], table: pd.DataFrame,
+) -> None:  # fmt: skip
+    """What changed, in words, for the flagged pairs holding a number (the :data:`MAX_WORDS`
+    furthest below their floor)."""
+    hit = flagged(table) | (table["relation"] == "reshaped")
+    order = table.loc[hit, "beyond"].fillna(-np.inf).sort_values(ascending=False, kind="stable")
+    said = 0
+    for i in order.index:
+        key = (table.at[i, "column_a"], table.at[i, "column_b"])
+        # A correlation that only weakened is said by its correlations; its bins' medians
+        # would name noise. A lost shape is said in words.
+        if (
+            key in shapes
+            and said < MAX_WORDS
+            and (table.at[i, "metric"] != "CorrelationSimilarity" or shapes[key].shape.lost)
+        ):
+            table.at[i, "change"] = change_words(enc, tables, shapes[key])
+            said += 1
 
 
 def _counted(table: pd.DataFrame) -> pd.Series:
@@ -238,7 +327,7 @@ def pair_trends_bounds(table: pd.DataFrame) -> tuple[tuple[float, float] | None,
 def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricResult:
     """The ``pair_trends`` metric: one score per pair, a weighted mean as the score, with its
     interval and floor; details in :func:`metrics.pair_findings.worst_first` order."""
-    table = pair_trends_table(enc, options, progress)
+    table, note = _measure(enc, options, progress, True)
     score = pair_trends_score(table)
     interval, floor = pair_trends_bounds(table)
     error = None
@@ -261,6 +350,7 @@ def pair_trends(enc: Encoded, options: Options, progress: Progress) -> MetricRes
             correlation=options.correlation,
             pairs_counted=int((table["weight"] > 0).sum()) if not table.empty else 0,
             sample_note=pair_sample_note(len(enc.analysed)),
+            calendar_note=note,
         ),
     )
 

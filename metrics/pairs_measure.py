@@ -17,6 +17,7 @@ three-level one on 161 rows.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,13 @@ class Pair:
     # No relation on either side (both within noise of 0): scored 1 in SynthLens mode.
     unrelated: bool = False
     error: str | None = None
+    # SynthLens mode: the shape similarity (metrics.pair_shapes), whether the shape is lost,
+    # the strength of a relation of two numbers on their binned table (a rise then fall has no
+    # correlation), and what changed in words.
+    shape: float = np.nan
+    shape_lost: bool = False
+    shape_strength: float = 0.0
+    change: str = ""
 
 
 def _is_constant(values: np.ndarray) -> bool:
@@ -76,11 +84,15 @@ def _is_constant(values: np.ndarray) -> bool:
     return bool(np.fmin.reduce(values, initial=np.inf) == np.fmax.reduce(values, initial=-np.inf))
 
 
+# long: one loop fills each pair's fields in the order sdmetrics checks them (constant, errors)
 def correlations(
-    enc: Encoded, options: Options, cols: list[str], bounds: bool = True
-) -> dict[tuple[str, str], Pair]:
+    enc: Encoded, options: Options, cols: list[str], bounds: bool = True,
+    strength: Callable[[str, str], float] | None = None,
+) -> dict[tuple[str, str], Pair]:  # fmt: skip
     """CorrelationSimilarity of every pair of continuous columns among ``cols`` (with their
-    intervals and floors unless ``bounds`` is False)."""
+    intervals and floors unless ``bounds`` is False). ``strength`` gives, in SynthLens mode, the
+    strength of a relation of two numbers on their binned tables (0 when there is none): a pair
+    with one is not unrelated even when neither correlation differs from 0."""
     chosen = set(cols)
     cont = [c for c in enc.continuous if c in chosen]
     if len(cont) < 2:
@@ -131,6 +143,8 @@ def correlations(
             pair.weight = float(
                 np.isfinite(pair.real) and abs(pair.real) > SDMETRICS_CORRELATION_THRESHOLD
             )
+        elif strength is not None and np.isfinite(pair.score):
+            pair.shape_strength = strength(a, b)
         _correlation_bounds(pair, spearman, options, bounds)
         out[(a, b)] = pair
     return out
@@ -140,7 +154,7 @@ def _correlation_bounds(pair: Pair, spearman: bool, options: Options, bounds: bo
     """The pair's interval and floor, or in SynthLens mode its score 1 when it is unrelated."""
     if not np.isfinite(pair.score):
         return
-    pair.unrelated = all(
+    pair.unrelated = pair.shape_strength == 0 and all(
         correlation_is_noise(r, n, spearman, options.confidence, NEGLIGIBLE)
         for r, n in ((pair.real, pair.n_real), (pair.synthetic, pair.n_synthetic))
     )
@@ -182,10 +196,13 @@ def _side_codes(enc: Encoded, side: Side, compat: bool, continuous: list[str]):
     return codes, sizes, errors
 
 
-def _associations(pair: Pair, t_real: np.ndarray, t_syn: np.ndarray, options: Options) -> None:
+def _associations(
+    pair: Pair, t_real: np.ndarray, t_syn: np.ndarray, options: Options,
+    keep: tuple[bool, bool] = (False, False),
+) -> None:  # fmt: skip
     """Both sides' corrected Cramer's V on the main levels, their noise, whether either holds
     a relation, and in compatible mode sdmetrics' association and weight."""
-    main_real, main_syn = collapse_rare(t_real, t_syn)
+    main_real, main_syn = collapse_rare(t_real, t_syn, keep=keep)
     chi2_real, chi2_syn = table_chi2(main_real), table_chi2(main_syn)
     pair.real, pair.synthetic = cramers_v_corrected(chi2_real), cramers_v_corrected(chi2_syn)
     pair.noise = float(np.hypot(association_noise(chi2_real), association_noise(chi2_syn)))
@@ -202,31 +219,37 @@ def _associations(pair: Pair, t_real: np.ndarray, t_syn: np.ndarray, options: Op
 
 
 def contingencies(
-    enc: Encoded, options: Options, progress: Progress, cols: list[str], bounds: bool = True
-) -> dict[tuple[str, str], Pair]:
+    enc: Encoded, options: Options, progress: Progress, cols: list[str], bounds: bool = True,
+    tables: tuple[list[tuple[str, str]], dict, dict] | None = None,
+) -> dict[tuple[str, str], Pair]:  # fmt: skip
     """ContingencySimilarity of every other pair among ``cols``, with both sides' associations
-    (and the scores' intervals and floors unless ``bounds`` is False)."""
+    (and the scores' intervals and floors unless ``bounds`` is False).
+
+    ``tables`` (SynthLens mode: :func:`metrics.pair_quantiles.build`) gives the pairs and both
+    sides' tables; without it they are counted here on ``Encoded.bins``, or on sdmetrics' own
+    bins in compatible mode.
+    """
     cont = set(enc.continuous)
-    wanted = [(a, b) for a, b in itertools.combinations(cols, 2) if not (a in cont and b in cont)]
-    if not wanted:
-        return {}
     compat = options.sdmetrics_compatible
-    in_pairs = {c for p in wanted for c in p}
-    mixed = [c for c in enc.continuous if c in in_pairs]
-    tables, errors = [], {}
-
-    def one_side(side: Side) -> tuple[dict, dict]:
-        codes, sizes, errs = _side_codes(enc, side, compat, mixed)
-        return pair_tables(codes, sizes, wanted), errs
-
-    # Sides one after the other (their codes need not coexist); groups run on two threads.
-    for k, (side_tables, errs) in enumerate(map(one_side, (enc.real, enc.synthetic))):
-        errors.update(errs)
-        tables.append(side_tables)
-        progress(0.4 + 0.25 * (k + 1), "Pair trends: contingency tables")
+    errors: dict[str, str] = {}
+    binned: set[str]
+    if tables is None:
+        wanted = [
+            (a, b) for a, b in itertools.combinations(cols, 2) if not (a in cont and b in cont)
+        ]
+        if not wanted:
+            return {}
+        in_pairs = {c for p in wanted for c in p}
+        mixed = [c for c in enc.continuous if c in in_pairs]
+        real_tables, syn_tables = _count_tables(enc, compat, progress, wanted, mixed, errors)
+        binned = set()
+    else:
+        wanted, real_tables, syn_tables = tables
+        mixed = []
+        binned = cont
     out, todo = {}, []
     for a, b in wanted:
-        t_real, t_syn = tables[0][(a, b)], tables[1][(a, b)]
+        t_real, t_syn = real_tables[(a, b)], syn_tables[(a, b)]
         pair = Pair(
             a, b, "ContingencySimilarity", n_real=int(t_real.sum()), n_synthetic=int(t_syn.sum())
         )
@@ -240,7 +263,10 @@ def contingencies(
         if not np.isfinite(pair.score):
             pair.error = "no rows in the real data"
             continue
-        _associations(pair, t_real, t_syn, options)
+        # Real-quantile bins each hold a tenth of the rows: on small data that is fewer than
+        # collapse_rare's 20 rows, but they are the column's main levels, not rare ones.
+        keep = (a in binned, b in binned)
+        _associations(pair, t_real, t_syn, options, keep)
         if pair.unrelated and not compat:
             pair.score = 1.0
         elif bounds:
@@ -249,6 +275,26 @@ def contingencies(
         progress(0.9, "Pair trends: intervals and noise floors")
         _contingency_bounds(enc, options, todo, mixed)
     return out
+
+
+def _count_tables(
+    enc: Encoded, compat: bool, progress: Progress, wanted: list[tuple[str, str]],
+    mixed: list[str], errors: dict[str, str],
+) -> tuple[dict, dict]:  # fmt: skip
+    """Both sides' tables of the pairs on ``Encoded.bins`` (sdmetrics' own bins when
+    ``compat``); binning errors go into ``errors``."""
+    both = []
+
+    def one_side(side: Side) -> tuple[dict, dict]:
+        codes, sizes, errs = _side_codes(enc, side, compat, mixed)
+        return pair_tables(codes, sizes, wanted), errs
+
+    # Sides one after the other (their codes need not coexist); groups run on two threads.
+    for k, (side_tables, errs) in enumerate(map(one_side, (enc.real, enc.synthetic))):
+        errors.update(errs)
+        both.append(side_tables)
+        progress(0.4 + 0.25 * (k + 1), "Pair trends: contingency tables")
+    return both[0], both[1]
 
 
 def _contingency_bounds(

@@ -9,12 +9,17 @@ st.title("Pairs")
 loaded = assessment.require()
 st.caption(
     "A pair keeps its trend when the synthetic data relates the two columns as the real data "
-    "does: the same correlation for two numbers, the same contingency table otherwise. "
+    "does: the same correlation for two numbers, the same contingency table otherwise (numbers "
+    "and dates cut at the real data's deciles), and each group of one column sitting where it "
+    "sat in the other's distribution (a peak, a rise then fall, a group's median). "
     "1 means the same relation."
 )
-note = pairs_info(loaded.assessment.result("pair_trends")).sample_note
-if note:
-    st.info(note, icon=":material/info:")
+found = pairs_info(loaded.assessment.result("pair_trends"))
+if found.sample_note:
+    st.info(found.sample_note, icon=":material/info:")
+calendar = getattr(found, "calendar_note", "")  # a session's result from before it existed
+if calendar:
+    st.caption(calendar)
 pair_view.heatmaps(loaded)
 pair_view.worst_pairs_and_detail(loaded)
 metric_panels.draw(loaded, "pairs")
