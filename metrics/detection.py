@@ -39,6 +39,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from metrics.detection_auc import auc_interval, detection_score, score_interval
+from metrics.detection_explain import ColumnExplanation, explain, explanation_json
 from metrics.detection_floor import N_FOLDS, Floor, fit, folds, measure_floor
 from metrics.detection_words import Measured, auc_words, findings, rows_table, sample_words
 from metrics.encode import Encoded
@@ -102,6 +103,9 @@ class DetectionInfo:
     separates_all:
         The AUC is at least :data:`SEPARATES_ALL`: nearly every synthetic row is told apart, so
         flagging rows one by one says nothing (the row flags skip this reason then).
+    explanation:
+        For the most important columns, the ranges or categories where the two sides differ
+        most (:mod:`metrics.detection_explain`); empty when not measured.
     """
 
     n_per_side: int | None = None
@@ -119,6 +123,7 @@ class DetectionInfo:
     floor_rows: int | None = None
     floor_note: str = ""
     separates_all: bool = False
+    explanation: list[ColumnExplanation] = field(default_factory=list)
 
 
 def info(result: MetricResult | None) -> DetectionInfo:
@@ -150,13 +155,8 @@ def _sample(enc: Encoded, options: Options) -> _Sample:
 
 
 def _failed(message: str, n_per_side: int | None = None) -> MetricResult:
-    return MetricResult(
-        NAME,
-        FAMILY,
-        score=float("nan"),
-        error=message,
-        extra=DetectionInfo(n_per_side=n_per_side),
-    )
+    extra = DetectionInfo(n_per_side=n_per_side)
+    return MetricResult(NAME, FAMILY, score=float("nan"), error=message, extra=extra)
 
 
 def _cross_validate(
@@ -176,14 +176,7 @@ def _cross_validate(
         def proba(m: np.ndarray, fitted: HistGradientBoostingClassifier = model) -> np.ndarray:
             return fitted.predict_proba(m)[:, 1]
 
-        drops += permutation_drops(
-            proba,
-            X[test],
-            y[test],
-            auc_score,
-            rng,
-            IMPORTANCE_ROWS,
-        )
+        drops += permutation_drops(proba, X[test], y[test], auc_score, rng, IMPORTANCE_ROWS)
     return oof, drops, fold_auc
 
 
@@ -317,6 +310,8 @@ def _classified(
     proba_full[sample.synthetic_rows] = proba_syn
     order = np.lexsort((sample.synthetic_rows, -proba_syn))[:TOP_ROWS]
     top_cols = sorted(used, key=lambda c: -importances[c])[:VALUE_COLUMNS]
+    rows, proba = (sample.real_rows, sample.synthetic_rows), (oof[:n], proba_syn)
+    explained = explain(enc, importances, rows, proba, options.confidence)
     details = rows_table(sample.synthetic_rows[order], proba_syn[order], prep.space, enc, top_cols)
     message = (
         f"A gradient-boosted classifier separates real from synthetic rows with "
@@ -329,7 +324,7 @@ def _classified(
         score=measured.score,
         raw=auc,
         details=details,
-        findings=findings(measured, importances, details, NAME),
+        findings=findings(measured, importances, details, NAME, explained),
         extra=replace(
             prep.base,
             auc=auc,
@@ -342,6 +337,7 @@ def _classified(
             floor_rows=floor.n_per_side,
             floor_note=floor.note,
             separates_all=measured.separates_all,
+            explanation=explained,
         ),
         interval=measured.interval,
         floor=measured.floor,
@@ -366,8 +362,9 @@ def _measured(
 def detection_json(result: MetricResult) -> dict[str, Any]:
     """The ``detection`` section of the JSON report: ``auc``, ``score``, ``rows_per_side`` and
     ``error`` as before, plus ``interval`` (the score's ``[low, high]``), ``auc_interval``,
-    ``floor`` (the score an independent real sample reaches), ``floor_auc``, ``floor_rows``
-    and ``separates_all``; None where not measured."""
+    ``floor`` (the score an independent real sample reaches), ``floor_auc``, ``floor_rows``,
+    ``separates_all`` and ``explanation`` (:func:`metrics.detection_explain.explanation_json`,
+    [] when not measured); None where not measured."""
     found = info(result)
 
     def pair(interval: tuple[float, float] | None) -> list[float] | None:
@@ -384,6 +381,7 @@ def detection_json(result: MetricResult) -> dict[str, Any]:
         "floor_auc": found.floor_auc,
         "floor_rows": found.floor_rows,
         "separates_all": found.separates_all,
+        "explanation": explanation_json(found.explanation),
     }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from metrics.detection_explain import ColumnExplanation, lead_sentences
 from metrics.encode import Encoded
 from metrics.features import FeatureSpace
 from metrics.results import Finding, Severity
@@ -79,12 +80,16 @@ def _cause(importances: dict[str, float]) -> tuple[list[str], str]:
 
 
 def findings(
-    m: Measured, importances: dict[str, float], details: pd.DataFrame, metric: str
+    m: Measured,
+    importances: dict[str, float],
+    details: pd.DataFrame,
+    metric: str,
+    explanation: list[ColumnExplanation] | None = None,
 ) -> list[Finding]:
     """One ``detectable`` finding when the score's interval lies below its floor (severity from
     the distance), none otherwise. When the classifier separates nearly every row the finding
     (high) says so once and lists no rows: each would be flagged, which says nothing a row can
-    fix."""
+    fix. The message ends with where the important columns differ most (``explanation``)."""
     beyond = beyond_floor(m.interval, m.floor)
     severity: Severity | None = severity_beyond(beyond)
     if severity is None:
@@ -116,7 +121,7 @@ def findings(
             kind="detectable",
             severity=severity,
             columns=tuple(named),
-            message=f"{head} {cause}",
+            message=" ".join(p for p in (head, cause, lead_sentences(explanation or [])) if p),
             metric=metric,
             rows=rows,
             score=m.score,

@@ -44,15 +44,32 @@ def scores(a: Assessment) -> str:
         f'<div class="cards">{cards}</div>',
         f"<ul class='scores'>{lines}</ul>",
     ]  # fmt: skip
-    detection_message = detection_info(a.result("detection")).message
-    if detection_message:
-        parts.append(para(f"Detection: {detection_message}"))
+    parts.append(detection(a))
     errors = {n: r.error for n, r in a.results.items() if r.error}
     if errors:
         parts.append(table(["Metric", "Could not be computed because"],
                            [[e(n), e(msg)] for n, msg in errors.items()]))  # fmt: skip
     parts.append(methods(a))
     return "".join(parts)
+
+
+def detection(a: Assessment) -> str:
+    """What detection measured and, for the columns that give the synthetic rows away, where
+    the two sides differ most (every sentence escaped: column names and categories are the
+    user's). "" when detection did not classify."""
+    found = detection_info(a.result("detection"))
+    if not found.message:
+        return ""
+    out = para(f"Detection: {found.message}")
+    if found.explanation:
+        items = "".join(
+            f"<li><b>{e(c.column)}</b> (the AUC drops by {c.importance:.3f} when it is "
+            f"shuffled): {e(c.text)}</li>"
+            for c in found.explanation
+        )
+        out += para("Where synthetic and real rows differ most, in the columns that give the "
+                     "synthetic rows away:") + f"<ul class='detection'>{items}</ul>"  # fmt: skip
+    return out
 
 
 def methods(a: Assessment) -> str:

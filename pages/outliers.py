@@ -1,8 +1,9 @@
-"""Outliers & privacy: copied real records, the flagged synthetic rows and how close rows come."""
+"""Outliers & privacy: copied real records, the flagged synthetic rows, how close rows come and
+whether a classifier tells synthetic rows from real ones."""
 
 import streamlit as st
 
-from components import assessment, outliers_view
+from components import assessment, detection_view, outliers_view
 
 st.title("Outliers & privacy")
 loaded = assessment.require()
@@ -23,3 +24,6 @@ if picked is not None:
 
 st.subheader("How close do synthetic rows come to real records?", anchor=False)
 outliers_view.distance_chart(loaded)
+
+st.subheader("Can a classifier tell them apart?", anchor=False)
+detection_view.section(loaded)

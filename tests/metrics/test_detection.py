@@ -89,6 +89,12 @@ def test_shifted_column_is_found_and_named_first(pair) -> None:
     (finding,) = res.findings
     assert finding.columns[0] == "x3"
     assert "x3" in finding.message and f"{res.raw:.2f}" in finding.message
+    # The finding says where: x3 moved up by one spread, so its lowest values are gone.
+    top = detection_info(res).explanation[0].ranges[0]
+    assert top.label.startswith("x3 ") and not top.more_synthetic
+    assert top.low == real["x3"].min() and top.share_synthetic < 0.05 < 0.4 < top.share_real
+    assert "missing in the synthetic data" in top.text
+    assert f"They differ most in {top.text}" in finding.message
 
 
 def test_permuted_column_breaks_relations_and_is_named(pair) -> None:
