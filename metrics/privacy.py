@@ -11,7 +11,12 @@ Measures
 - **Exact copies**: synthetic rows equal to some real row on every analysed column, compared on
   the shared category codes and the parsed numbers (so ``1`` and ``1.0`` or ``yes`` and ``True``
   are equal). Real data can hold rows that coincide by nature (few distinct combinations), so
-  the same count for the holdout against the real rows gives the natural rate.
+  the same count for rows standing for fresh real data gives the natural rate (below).
+- **Near copies** (one cell): synthetic rows equal to some real row on every analysed column but
+  one number or date, which differs by more than 0 and at most 1% of that column's real range
+  (:mod:`metrics.near_copies`). They do not rely on distances, so they survive data where real
+  rows repeat (there the distance-based near copies below find nothing: the holdout's own
+  closest distances collapse to 0). Counted, with their natural rate, as exact copies are.
 - **DCR share** (distance to closest record, as sdmetrics' ``DCROverfittingProtection``): for each
   synthetic row, is its closest training row closer than its closest holdout row? Ties count
   one half. If the generator did not memorise, the synthetic row is no more tied to the training
@@ -20,6 +25,12 @@ Measures
 - **Nearest-neighbour distance ratio** (NNDR): distance to the closest over the second-closest
   real row; near 0 means a synthetic row singles out one real record. Compared with the
   holdout's own ratio.
+
+Natural copy rates
+------------------
+With an uploaded holdout, every holdout row against every real row; without one, every real row
+against the other real rows (leave-one-out): see :mod:`metrics.privacy_copies` for why not the
+seeded split below. ``PrivacyInfo.baseline`` says which.
 
 Holdout
 -------
@@ -31,11 +42,11 @@ sit in either half and the share stays near 0.5, so the exact-copy count is the 
 Score
 -----
 ``dcr_score = min(1, (1 - share) / (1 - expected))``, which is sdmetrics' ``min(1, 2 * (1 -
-share))`` when the sets are equal; ``copy_score = max(0, 1 - COPY_WEIGHT * excess)`` where
-``excess = max(0, exact_copy_rate - holdout_copy_rate)``; ``score = min(dcr_score, copy_score)``.
-A verbatim copy discloses its record outright, so copies above the natural rate weigh ten times
-the copy rate (5 % excess copies halve the score, 10 % give 0), and the worse of the two kinds of
-evidence decides.
+share))`` when the sets are equal; ``copy_score = max(0, 1 - COPY_WEIGHT * excess)`` where ``excess = max(0, exact_copy_rate -
+holdout_copy_rate) + max(0, near_copy_rate - holdout_near_copy_rate)``; ``score =
+min(dcr_score, copy_score)``. A verbatim copy discloses its record outright, and a near copy all
+of it but one nudged number, so copies above the natural rate weigh ten times the copy rate (5 %
+excess copies halve the score, 10 % give 0), and the worse of the two kinds of evidence decides.
 
 Intervals, floor and findings
 -----------------------------
@@ -44,13 +55,14 @@ through the score formulas (:mod:`metrics.privacy_intervals`). The floor is what
 real sample of the synthetic data's size scores against the holdout reference (the uploaded
 holdout or the seeded split): the mean of seeded binomial draws at the natural copy rate and
 the expected DCR share. Memorisation is a finding only when the DCR score's interval lies below
-its floor (severity from that distance). Exact copies above the natural rate stay a finding even
-when few or within the noise, as before (high from 1% excess, medium below): each one discloses
-a real record outright. Copies at or below the natural rate are not a finding.
+its floor (severity from that distance), and so are near copies (``near_copies``: the copy part
+near copies alone leave, against its floor). Exact copies above the natural rate stay a finding
+even when few or within the noise, as before (high from 1% excess, medium below): each one
+discloses a real record outright. Copies at or below the natural rate are not a finding.
 
 Size
 ----
-Exact copies use every row (hashing). The nearest-neighbour searches use at most
+Exact and one-cell near copies use every row (hashing and sorting). The nearest-neighbour searches use at most
 :data:`MAX_SEARCH_ROWS` real and synthetic rows (a seeded sample beyond that, stated in
 ``PrivacyInfo.sample_note``), the holdout's distances at most :data:`MAX_HOLDOUT_QUERIES` holdout
 rows (enough for a percentile), and with an uploaded holdout the DCR share at most
@@ -72,6 +84,7 @@ from metrics import uncertainty
 from metrics.distance import DistanceSpace, Neighbours, nearest
 from metrics.encode import Encoded, Side
 from metrics.options import Options
+from metrics.privacy_copies import copy_findings, copy_sentences, count_copies
 from metrics.privacy_info import NEAR_COPY_PERCENTILE, PrivacyInfo, floor_note, pct, rate_words
 from metrics.privacy_info import privacy_json as privacy_json  # the JSON section, re-exported
 from metrics.privacy_intervals import bounds, counts_of, floors, median_interval
@@ -85,7 +98,7 @@ from metrics.privacy_rows import (
     references,
     sample_rows,
 )
-from metrics.results import Finding, MetricResult, Progress, Severity, no_progress, typed_extra
+from metrics.results import Finding, MetricResult, Progress, no_progress, typed_extra
 from metrics.schema import Kind
 from metrics.uncertainty import beyond_floor, severity_beyond
 
@@ -97,7 +110,6 @@ MAX_SEARCH_ROWS = 100_000
 MAX_HOLDOUT_QUERIES = 5_000  # 1% of them is 50 rows: enough for the near-copy percentile
 MAX_SHARE_QUERIES = 25_000
 COPY_WEIGHT = 10.0
-FINDING_ROWS = 50
 
 
 def info(result: MetricResult | None) -> PrivacyInfo:
@@ -114,7 +126,7 @@ def _failed(message: str, excluded_columns: list[str] | None = None) -> MetricRe
 def compute_privacy(
     enc: Encoded, options: Options | None = None, progress: Progress = no_progress
 ) -> MetricResult:
-    """Exact copies, DCR share against the holdout, NNDR and a privacy score.
+    """Exact and one-cell near copies, DCR share against the holdout, NNDR and a privacy score.
 
     Parameters
     ----------
@@ -132,8 +144,9 @@ def compute_privacy(
     MetricResult
         ``score`` as in the module docstring, ``raw`` = DCR share. ``details``: one row per
         searched synthetic row (``row``, ``closest_real``, ``distance``, ``distance_to_training``,
-        ``distance_to_holdout``, ``nndr``, ``exact_copy``). ``extra``: a :class:`PrivacyInfo`
-        (read it with :func:`info`).
+        ``distance_to_holdout``, ``nndr``, ``exact_copy``, ``near_copy_of``: the real row it
+        nearly copies or -1, ``near_copy_column``: the cell that differs or ""). ``extra``: a
+        :class:`PrivacyInfo` (read it with :func:`info`).
     """
     options = options or Options()
     rng = np.random.default_rng(options.seed)
@@ -150,14 +163,12 @@ def compute_privacy(
             f"Privacy needs rows on both sides; the real data has {real.n_rows} and the "
             f"synthetic data {syn.n_rows}."
         )
-    copy_of = match_rows(enc, syn, np.arange(syn.n_rows), real, np.arange(real.n_rows))
+    copies = count_copies(enc)
     refs = references(enc, rng, MAX_SEARCH_ROWS, MIN_SPLIT_ROWS, HOLDOUT_SPLIT)
     space = DistanceSpace.fit(enc)
     s_rows = sample_rows(syn.n_rows, MAX_SEARCH_ROWS, rng)
     base = PrivacyInfo(
-        exact_copies=int((copy_of >= 0).sum()),
-        exact_copy_rate=float((copy_of >= 0).mean()),
-        exact_copy_of=copy_of,
+        **copies.fields(),
         excluded_columns=excluded,
         columns=list(enc.analysed),
         n_searched=len(s_rows),
@@ -173,7 +184,7 @@ def _sample_note(enc: Encoded, n_searched: int) -> str:
         return ""
     return (
         f"Distances use a seeded sample of {n_searched:,} synthetic rows and at most "
-        f"{MAX_SEARCH_ROWS:,} real and holdout rows; exact copies use every row."
+        f"{MAX_SEARCH_ROWS:,} real and holdout rows; exact and near copies use every row."
     )
 
 
@@ -265,7 +276,6 @@ def _search(
     # An exact copy is at distance 0 from its set, whatever a folded search returned.
     d_train[s_rows[match_rows(enc, syn, s_rows, refs.train, refs.train_rows) >= 0]] = 0.0
     d_hold[share_rows[match_rows(enc, syn, share_rows, refs.hold, refs.hold_rows) >= 0]] = 0.0
-    hold_copy = match_rows(enc, refs.hold, refs.hold_rows, refs.train, refs.train_rows) >= 0
     dt, dh = d_train[share_rows], d_hold[share_rows]
     share = float(np.mean(np.where(dt < dh, 1.0, np.where(dt == dh, 0.5, 0.0))))
     expected = n_t / (n_t + n_h)
@@ -273,8 +283,6 @@ def _search(
         base,
         dcr_holdout=hold_nb.distance[:, 0],
         holdout_nndr_median=finite_median(nn_ratio(hold_nb)),
-        holdout_copies=int(hold_copy.sum()),
-        holdout_copy_rate=float(hold_copy.mean()),
         holdout_nndr_median_interval=median_interval(nn_ratio(hold_nb), confidence),
         near_copy_threshold=float(np.percentile(hold_nb.distance[:, 0], NEAR_COPY_PERCENTILE)),
         dcr_share=share,
@@ -295,9 +303,9 @@ def _finish(
     found: PrivacyInfo, d_hold: np.ndarray, s_rows: np.ndarray, options: Options
 ) -> MetricResult:
     """Scores, intervals, floors, message, details and findings from the measured values."""
-    n = len(found.exact_copy_of)
     excess = max(0.0, found.exact_copy_rate - found.holdout_copy_rate)
-    copy_score = float(max(0.0, 1.0 - COPY_WEIGHT * excess))
+    near_excess = max(0.0, found.near_copy_rate - found.holdout_near_copy_rate)
+    copy_score = float(max(0.0, 1.0 - COPY_WEIGHT * (excess + near_excess)))
     dcr_score = found.dcr_score
     score = min(dcr_score, copy_score) if np.isfinite(dcr_score) else copy_score
     counts = counts_of(found)
@@ -307,10 +315,15 @@ def _finish(
     found = replace(
         found,
         copy_score=copy_score,
+        near_copy_score=float(max(0.0, 1.0 - COPY_WEIGHT * near_excess)),
         score=score,
         exact_copy_rate_interval=b.exact_copy_rate,
         holdout_copy_rate_interval=b.holdout_copy_rate,
         copy_excess_interval=b.copy_excess,
+        near_copy_rate_interval=b.near_copy_rate,
+        holdout_near_copy_rate_interval=b.holdout_near_copy_rate,
+        near_copy_excess_interval=b.near_copy_excess,
+        near_copy_score_interval=b.near_copy_score,
         copy_score_interval=b.copy_score,
         dcr_share_interval=b.dcr_share,
         dcr_score_interval=b.dcr_score,
@@ -318,24 +331,21 @@ def _finish(
         nndr_median_interval=median_interval(found.nndr[s_rows], options.confidence),
         floor=f.score,
         copy_floor=f.copy_score,
+        near_copy_floor=f.near_copy_score,
         dcr_floor=f.dcr_score,
         floor_note=floor_note(found, f.score, options.n_boot),
     )
     c = options.confidence
-    copies = (
-        f"{found.exact_copies:,} of {n:,} synthetic rows ({pct(found.exact_copy_rate)}"
-        f"{rate_words(b.exact_copy_rate, c)}) are exact copies of a real row; "
-        f"{pct(found.holdout_copy_rate)} of holdout rows{_paren(b.holdout_copy_rate, c)} equal "
-        "a training row by chance."
-    )
+    copies, near = copy_sentences(found, b, c)
     closer = (
         f"{pct(found.dcr_share)} of synthetic rows{_paren(b.dcr_share, c)} are closer to the "
         f"training rows than to the holdout, against {pct(found.dcr_expected)} for a generator "
         "that does not memorise."
     )
-    parts = [copies, closer if np.isfinite(found.dcr_share) else "", found.holdout_note]
-    message = " ".join(p for p in [*parts, found.sample_note, found.floor_note] if p)
-    found = replace(found, message=message)
+    dcr = [closer if np.isfinite(found.dcr_share) else "", found.holdout_note]
+    parts = [copies, near, found.baseline_note, *dcr, found.sample_note, found.floor_note]
+    found = replace(found, message=" ".join(p for p in parts if p))
+    oc = found.near_copy
     details = pd.DataFrame(
         {
             "row": s_rows,
@@ -345,9 +355,13 @@ def _finish(
             "distance_to_holdout": d_hold[s_rows],
             "nndr": found.nndr[s_rows],
             "exact_copy": found.exact_copy_of[s_rows] >= 0,
+            "near_copy_of": oc.ref[s_rows],
+            "near_copy_column": np.array([""] + list(oc.columns), dtype=object)[
+                oc.column[s_rows] + 1
+            ],
         }
     )
-    findings = _findings(found, excess, copies, closer)
+    findings = [*copy_findings(found, copies, near), *_dcr_finding(found, closer)]
     return MetricResult(
         NAME, FAMILY, score, found.dcr_share, details, findings, found, interval=b.score,
         floor=f.score,
@@ -360,26 +374,14 @@ def _paren(interval: tuple[float, float] | None, confidence: float) -> str:
     return f" ({words[2:]})" if words else ""
 
 
-def _findings(found: PrivacyInfo, excess: float, copies: str, closer: str) -> list[Finding]:
-    """Exact copies above the natural rate are a finding even when few and within the noise
-    (each one discloses a real record outright; severity as before: high from 1% excess,
-    medium below). Memorisation (the DCR share) is a finding only when its score's interval
-    lies below its floor, with its severity from that distance."""
-    out = []
-    if found.exact_copies and excess > 0:
-        severity: Severity = "high" if excess >= 0.01 else "medium"
-        rows = tuple(int(r) for r in np.flatnonzero(found.exact_copy_of >= 0)[:FINDING_ROWS])
-        beyond = beyond_floor(found.copy_score_interval, found.copy_floor)
-        out.append(
-            Finding("exact_copies", severity, (), copies, NAME, rows, found.copy_score, beyond)
-        )
+def _dcr_finding(found: PrivacyInfo, closer: str) -> list[Finding]:
+    """Memorisation (the DCR share) is a finding only when its score's interval lies below its
+    floor, with its severity from that distance."""
     beyond = beyond_floor(found.dcr_score_interval, found.dcr_floor)
     dcr_severity = severity_beyond(beyond)
-    if dcr_severity is not None:
-        msg = f"{closer} {found.holdout_note}"
-        out.append(
-            Finding(
-                "dcr_closer_to_training", dcr_severity, (), msg, NAME, (), found.dcr_score, beyond
-            )
-        )
-    return out
+    if dcr_severity is None:
+        return []
+    msg = f"{closer} {found.holdout_note}"
+    return [
+        Finding("dcr_closer_to_training", dcr_severity, (), msg, NAME, (), found.dcr_score, beyond)
+    ]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from metrics.distance import Neighbours
 from metrics.encode import Encoded, Side
+from metrics.near_hashes import multipliers, row_hash, same_except
 
 
 def sample_rows(n: int, cap: int, rng: np.random.Generator) -> np.ndarray:
@@ -19,44 +20,32 @@ def sample_rows(n: int, cap: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def row_keys(enc: Encoded, side: Side, rows: np.ndarray | None = None) -> np.ndarray:
-    """A 64-bit hash per row over the analysed columns (codes and parsed numbers)."""
-    data: dict[str, np.ndarray] = {}
-    for col in enc.analysed:
-        if col in side.codes:
-            data[col] = side.codes[col]
-        else:
-            # -0.0 == 0.0 and one NaN bit pattern, so equal values hash equally.
-            data[col] = np.where(np.isnan(side.numeric[col]), np.nan, side.numeric[col] + 0.0)
-    frame = pd.DataFrame(data)
-    if rows is not None:
-        frame = frame.iloc[rows]
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
-
-
-def _same_rows(enc: Encoded, a: Side, ia: np.ndarray, b: Side, ib: np.ndarray) -> np.ndarray:
-    ok = np.ones(len(ia), dtype=bool)
-    for col in enc.analysed:
-        if col in a.codes:
-            ok &= a.codes[col][ia] == b.codes[col][ib]
-        else:
-            x, y = a.numeric[col][ia], b.numeric[col][ib]
-            ok &= (x == y) | (np.isnan(x) & np.isnan(y))
-    return ok
+    """A 64-bit hash per row over the analysed columns (codes and parsed numbers; the one
+    :mod:`metrics.near_copies` builds on, a few vector passes per column)."""
+    rows = np.arange(side.n_rows) if rows is None else np.asarray(rows, dtype=np.int64)
+    return row_hash(enc, side, rows, multipliers(enc.analysed))
 
 
 def match_rows(
-    enc: Encoded, query: Side, q_rows: np.ndarray, ref: Side, r_rows: np.ndarray
+    enc: Encoded,
+    query: Side,
+    q_rows: np.ndarray,
+    ref: Side,
+    r_rows: np.ndarray,
+    keys: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """For each query row, the position in ``ref`` of a real row equal to it, or -1."""
+    """For each query row, the position in ``ref`` of a real row equal to it, or -1; ``keys``:
+    the :func:`row_keys` of the query and the reference rows, when already made."""
     if len(r_rows) == 0 or len(q_rows) == 0:
         return np.full(len(q_rows), -1, dtype=np.int64)
-    keys = pd.Series(r_rows, index=row_keys(enc, ref, r_rows))
-    keys = keys[~keys.index.duplicated()]
-    pos = keys.index.get_indexer(row_keys(enc, query, q_rows))
-    found = np.where(pos >= 0, keys.to_numpy()[np.maximum(pos, 0)], -1)
+    q_keys, r_keys = keys or (row_keys(enc, query, q_rows), row_keys(enc, ref, r_rows))
+    table = pd.Series(r_rows, index=r_keys)
+    table = table[~table.index.duplicated()]
+    pos = table.index.get_indexer(q_keys)
+    found = np.where(pos >= 0, table.to_numpy()[np.maximum(pos, 0)], -1)
     hit = found >= 0
     # Confirm on the values: a hash collision must not make a copy.
-    hit[hit] = _same_rows(enc, query, q_rows[hit], ref, found[hit])
+    hit[hit] = same_except(enc, query, q_rows[hit], ref, found[hit])
     return np.where(hit, found, -1).astype(np.int64)
 
 

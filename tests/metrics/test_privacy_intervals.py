@@ -47,9 +47,13 @@ def test_no_copy_of_a_hundred_rows_has_an_upper_bound_near_four_percent() -> Non
     b = bounds(c, COPY_WEIGHT, 0.95)
     assert b.exact_copy_rate == pytest.approx((0.0, 0.0370), abs=5e-4)
     assert b.exact_copy_rate[0] == 0.0  # exactly 0, not 1e-19
-    # The excess can be as large as the copy rate's upper bound minus nothing: the copy score's
-    # low end is 1 - 10 x (Newcombe's upper bound), its high end 1.
-    assert b.copy_score[1] == 1.0 and 0.5 < b.copy_score[0] < 0.7
+    # The excess can be as large as the copy rate's upper bound minus nothing: exact copies alone
+    # leave a copy part down to 1 - 10 x (Newcombe's upper bound), high end 1.
+    assert b.copy_excess[0] == 0.0 and 0.5 < 1 - 10 * b.copy_excess[1] < 0.7
+    # No near copy either: the same bound again, summed in quadrature (MOVER).
+    assert b.near_copy_excess == b.copy_excess
+    assert b.copy_score[1] == 1.0
+    assert b.copy_score[0] == pytest.approx(1 - 10 * np.sqrt(2) * b.copy_excess[1])
     assert b.score == (min(b.dcr_score[0], b.copy_score[0]), min(b.dcr_score[1], b.copy_score[1]))
 
 
@@ -59,7 +63,11 @@ def test_score_interval_propagates_monotone_formulas() -> None:
     assert b.dcr_score == pytest.approx(
         (2 * (1 - b.dcr_share[1]), min(1.0, 2 * (1 - b.dcr_share[0])))
     )
-    assert b.copy_score == pytest.approx((1 - 10 * b.copy_excess[1], 1 - 10 * b.copy_excess[0]))
+    # No near copy (0 of 1,000 on both sides): the copy part's high end is the exact copies'
+    # alone, its low end widened by the near copies' own upper bound (MOVER).
+    e, (low, high), near_high = 0.025, b.copy_excess, b.near_copy_excess[1]
+    assert b.copy_score[1] == pytest.approx(1 - 10 * low)
+    assert b.copy_score[0] == pytest.approx(1 - 10 * (e + np.hypot(high - e, near_high)))
     assert b.score[0] <= min(0.8, 1 - 10 * 0.025) <= b.score[1]  # the point score inside
 
 
@@ -116,8 +124,11 @@ def test_memorised_near_copies_are_a_finding_beyond_the_floor() -> None:
     near = real.iloc[:400].copy()
     near["a"] += 0.01  # close to a training record, not equal to it
     res = compute_privacy(encode(real, pd.concat([near, synthetic.iloc[400:]]), MIXED, holdout))
-    (finding,) = res.findings
-    assert finding.kind == "dcr_closer_to_training" and info(res).exact_copies == 0
+    kinds = {f.kind: f for f in res.findings}
+    assert set(kinds) == {"dcr_closer_to_training", "near_copies"}
+    finding = kinds["dcr_closer_to_training"]
+    assert info(res).exact_copies == 0 and info(res).near_copies == 400
+    assert kinds["near_copies"].columns == ("a",)  # a real row with one cell moved by 0.01
     assert finding.beyond == pytest.approx(info(res).dcr_floor - info(res).dcr_score_interval[1])
     assert finding.beyond > 0 and finding.severity == severity_beyond(finding.beyond)
 
@@ -171,7 +182,10 @@ def test_tiny_real_data_has_a_copy_interval_only() -> None:
     real = draw(5, 1)
     res = compute_privacy(encode(real, real, SCHEMA), Options())
     found = info(res)
-    assert found.dcr_share_interval is None and found.holdout_copy_rate_interval is None
+    assert found.dcr_share_interval is None
+    # No holdout: the natural rate is each real row's against the four others (none equal).
+    assert found.n_baseline == 5 and found.holdout_copy_rate == 0.0
+    assert found.holdout_copy_rate_interval == pytest.approx((0.0, wilson(0, 5, 0.95)[1]))
     assert res.interval == found.copy_score_interval == (0.0, 0.0) and res.floor == 1.0
     assert [f.kind for f in res.findings] == ["exact_copies"]
 
