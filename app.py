@@ -24,6 +24,7 @@ PAGES = {
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),
         st.Page("pages/columns.py", title="Columns", icon=":material/bar_chart:"),
         st.Page("pages/pairs.py", title="Pairs", icon=":material/grid_on:"),
+        st.Page("pages/subgroups.py", title="Subgroups", icon=":material/groups:"),
     ],
     "Rows & utility": [
         st.Page("pages/outliers.py", title="Outliers & privacy", icon=":material/policy:"),

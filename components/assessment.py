@@ -25,6 +25,7 @@ from metrics.options import Options
 from metrics.schema import Schema
 from metrics.suite import Assessment, InputInfo, run, with_result
 from metrics.utility import info as utility_info
+from outputs.escape import md
 
 MAX_ENTRIES = 6
 # Whether the user counts a trivially predictable target in Overall: the inputs' hashes and
@@ -78,8 +79,12 @@ def current_options() -> Options:
     # The target only changes the utility result; it is applied separately (see ``current``)
     # so choosing another target does not re-run every other metric.
     chosen = state.scoring()
+    # Declared constraints and dropped rules are part of the options, so changing them on the
+    # Schema page is a new run (cached by repr(options)).
     return Options(correlation=chosen["correlation"],
-                   sdmetrics_compatible=chosen["sdmetrics_compatible"])  # fmt: skip
+                   sdmetrics_compatible=chosen["sdmetrics_compatible"],
+                   constraints=state.constraints(),
+                   dropped_rules=state.dropped_rules())  # fmt: skip
 
 
 def _used_tables(schema: Schema) -> dict[str, state.Table]:
@@ -148,10 +153,11 @@ def set_keep_trivial(target: str, keep: bool) -> None:
 
 @contextmanager
 def _progress_bar(text: str):
-    bar = st.progress(0.0, text=text)
+    # Progress text is Markdown and the metrics name columns in it: escaped, as every page does.
+    bar = st.progress(0.0, text=md(text))
 
     def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+        bar.progress(min(max(fraction, 0.0), 1.0), text=md(message))
 
     try:
         yield progress

@@ -12,7 +12,9 @@ from components import row_compare, scorecard, state
 from components.assessment import Loaded
 from metrics import flags as flags_mod
 from metrics import privacy as privacy_mod
-from metrics.flags_kinds import NEAR_COPY
+from metrics.flags_combos import IMPLAUSIBLE_SHARE
+from metrics.flags_kinds import BROKEN_RULE, FLAG_KINDS, IMPLAUSIBLE, NEAR_COPY
+from metrics.privacy_info import near_copy_sentence
 from metrics.results import MetricResult
 from metrics.uncertainty import interval_words
 from outputs import row_charts
@@ -29,6 +31,10 @@ from outputs.result_words import pct as _pct
 from outputs.review_items import COUNT_RULE
 from outputs.words import plural
 
+# Labels and meanings of the reasons outputs.result_words does not know yet (it owns the others).
+_NEW_LABELS = {IMPLAUSIBLE: "Implausible combination", BROKEN_RULE: "Broken rule"}
+LABELS = {k: KIND_LABELS.get(k) or _NEW_LABELS.get(k) or k.replace("_", " ").capitalize()
+          for k in dict.fromkeys((*FLAG_KINDS, *KIND_LABELS))}  # fmt: skip
 MAX_TABLE_ROWS = 2000  # rows sent to the browser per page of the flagged-rows table
 ROW_HEIGHT = 66  # taller than 64 px: Streamlit then wraps a long "Why" onto more lines
 
@@ -42,6 +48,7 @@ def privacy_summary(loaded: Loaded) -> None:
     ex, n = privacy_mod.info(res), loaded.enc.synthetic.n_rows
     box = st.error if ex.exact_copies else st.success
     box(copy_sentence(ex, n), icon=":material/content_copy:")
+    st.markdown(md(near_copy_sentence(ex)))
     st.markdown(dcr_sentence(ex, split=loaded.enc.holdout is None))
     st.caption(ex.holdout_note + " " + ex.sample_note)
     near = flags_mod.info(loaded.assessment.result("row_flags")).count_by_kind.get(NEAR_COPY, 0)
@@ -51,15 +58,15 @@ def privacy_summary(loaded: Loaded) -> None:
                  + interval_words(res.score, res.interval, res.floor)))  # fmt: skip
     b.metric("Exact copies", f"{ex.exact_copies:,} of {n:,}", border=True,
              help="Synthetic rows equal to a real row on every compared column (id and text "
-                  f"columns left out). Holdout rows that equal a training row by chance: "
-                  f"{_pct(ex.holdout_copy_rate)}.")  # fmt: skip
+                  f"columns left out). {ex.baseline_note}")  # fmt: skip
     c.metric("Nearer training rows", _pct(ex.dcr_share), border=True,
              help="DCR share: of the synthetic rows, the share whose closest real record is a "
                   f"training row. Expected without memorisation: {_pct(ex.dcr_expected)}.")  # fmt: skip
     c.caption(f"expected {_pct(ex.dcr_expected)}")
     d.metric("Near copies", f"{near:,}", border=True,
-             help="Synthetic rows (not exact copies) closer to a training record than 99% of "
-                  "real holdout rows get.")  # fmt: skip
+             help="Synthetic rows (not exact copies) equal to a real row on every column but "
+                  "one number, at most 1% of its range apart, or closer to a training record "
+                  "than 99% of real holdout rows get.")  # fmt: skip
     d.caption(f"threshold: distance {ex.near_copy_threshold:.3g}")
 
 
@@ -77,10 +84,10 @@ def reason_overview(loaded: Loaded) -> None:
     if ex.obvious_once:
         st.info(ex.obvious_once, icon=":material/groups:")
     left, right = st.columns([2, 3])
-    left.plotly_chart(row_charts.flag_share_bars(counts, n, KIND_LABELS), key="flag_shares")
+    left.plotly_chart(row_charts.flag_share_bars(counts, n, LABELS), key="flag_shares")
     with right:
-        for kind, words in reason_meanings(ex).items():
-            st.markdown(f"- **{KIND_LABELS[kind]}** ({counts.get(kind, 0):,}): {words}")
+        for kind, words in meanings(ex).items():
+            st.markdown(f"- **{LABELS[kind]}** ({counts.get(kind, 0):,}): {words}")
     if ex.runs_by_kind:
         st.caption(stability_words(ex))
     for note in ex.notes:
@@ -88,9 +95,28 @@ def reason_overview(loaded: Loaded) -> None:
             st.caption(note)
 
 
+def meanings(ex: flags_mod.FlagsInfo) -> dict[str, str]:
+    """What each reason means with this run's thresholds, every reason of the flags included."""
+    level = ex.implausible_level
+    pairs = len(ex.implausible_pairs)
+    extra = {
+        BROKEN_RULE: "breaks a rule declared for the data or discovered in the real data (see "
+        "the rules on the Schema page); the reason gives the rule and the row's values.",
+        IMPLAUSIBLE: "each value is in range, but one column is far from what real rows with "
+        "the same value of a strongly related column have"
+        + (f" ({pairs} related column pairs checked; a residual above {level:.1f} spreads, "
+           f"which only {ex.implausible_share:.1%} of unseen real rows reach)"
+           if level is not None and math.isfinite(level) else
+           f" (only {IMPLAUSIBLE_SHARE:.1%} of unseen real rows go as far)")
+        + ".",
+    }  # fmt: skip
+    known = reason_meanings(ex)
+    return {k: known.get(k) or extra[k] for k in LABELS if k in known or k in extra}
+
+
 def stability_words(ex: flags_mod.FlagsInfo) -> str:
     """How the seed-dependent reasons were made stable, in a sentence a reviewer reads."""
-    runs = "; ".join(f"{KIND_LABELS[k].lower()}: {n} runs" for k, n in ex.runs_by_kind.items())
+    runs = "; ".join(f"{LABELS[k].lower()}: {n} runs" for k, n in ex.runs_by_kind.items())
     return (
         "Unusual combinations and obviously synthetic rows depend on a random seed, so each is "
         f"checked in several seeded runs ({runs}); a row is flagged for it only when at least "
@@ -123,10 +149,10 @@ def flagged_table(loaded: Loaded) -> pd.Series | None:
     if details.empty:
         st.success("No synthetic row is flagged.", icon=":material/task_alt:")
         return None
-    kinds = [k for k in KIND_LABELS if counts.get(k, 0)]
+    kinds = [k for k in LABELS if counts.get(k, 0)]
     chosen = st.multiselect(
         "Show rows flagged for", kinds, default=kinds, key=state.widget_key("flag_kinds"),
-        format_func=lambda k: f"{KIND_LABELS[k]} ({counts.get(k, 0):,})",
+        format_func=lambda k: f"{LABELS[k]} ({counts.get(k, 0):,})",
         help="A row shows when it has at least one of the chosen reasons.",
     )  # fmt: skip
     shown = filter_flags(details, chosen)
@@ -158,6 +184,10 @@ def flagged_table(loaded: Loaded) -> pd.Series | None:
                 help="Of the seeded runs of its most stable reason, how many flagged the row. "
                      "Invalid values and copies use no seed: they flag the same rows every time.",
                 width=150),
+            "Columns": st.column_config.TextColumn(
+                help="The columns that explain the flag: the out-of-range cell, the pair of an "
+                     "implausible combination, a rule's columns, an unusual row's most extreme "
+                     "cells.", width=160),
             "Why": st.column_config.TextColumn(width=400),
             "Closest real row": st.column_config.NumberColumn(
                 help="0-based position in the real file of the closest real record", format="%d",
@@ -184,15 +214,19 @@ def table_view(part: pd.DataFrame) -> pd.DataFrame:
     closest = part["closest_real"].to_numpy()
     stability = part["stability"] if "stability" in part else pd.Series(1.0, index=part.index)
     runs = part["runs"] if "runs" in part else pd.Series(0, index=part.index)
+    columns = (
+        part["columns"] if "columns" in part else pd.Series([()] * len(part), index=part.index)
+    )
     return pd.DataFrame(
         {
             "Synthetic row": part["row"].to_numpy(),
-            "Reasons": [", ".join(KIND_LABELS.get(k, k) for k in ks) for ks in part["kinds"]],
+            "Reasons": [", ".join(LABELS.get(k, k) for k in ks) for ks in part["kinds"]],
             "Seriousness": part["score"].to_numpy(),
             "Flagged in": [
                 stable_in(float(s), int(r)) for s, r in zip(stability, runs, strict=True)
             ],
             "Closest real row": pd.array(np.where(closest >= 0, closest, None), dtype="Int64"),
+            "Columns": [", ".join(map(str, c)) for c in columns],
             "Why": part["reason"].to_numpy(),  # last: the long sentence may run past the edge
         }
     )
@@ -204,7 +238,8 @@ def row_comparison(loaded: Loaded, flag: pd.Series) -> None:
     closest = int(flag["closest_real"])
     st.markdown(md(str(flag["reason"])))
     row_compare.show(loaded, int(flag["row"]), closest if closest >= 0 else None,
-                     str(flag["reason"]), list(flag["kinds"]), state.redact())  # fmt: skip
+                     str(flag["reason"]), list(flag["kinds"]), state.redact(),
+                     columns=tuple(flag.get("columns", ())))  # fmt: skip
 
 
 def distance_chart(loaded: Loaded, key: str = "dcr_hist") -> None:

@@ -116,7 +116,8 @@ def _row_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
     values = pd.Series(dict(ev.get("values") or {}), dtype=object)
     closest = ev.get("closest_real")
     row_compare.show(loaded, int(item.row or 0), None if closest is None else int(closest),
-                     str(ev.get("reason", "")), reasons, redact, values=values)  # fmt: skip
+                     str(ev.get("reason", "")), reasons, redact, values=values,
+                     columns=tuple(ev.get("columns") or ()))  # fmt: skip
 
 
 # -------------------------------------------------------------------------------- decision

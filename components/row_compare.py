@@ -100,11 +100,14 @@ def named_columns(reason: str, names: Iterable[str]) -> set[str]:
 
 
 def compare_frame(synthetic: pd.Series, real: pd.Series | None, schema: Schema, reason: str,
-                  redact: bool, copies_real: bool) -> pd.DataFrame:  # fmt: skip
+                  redact: bool, copies_real: bool,
+                  columns: Iterable[str] = ()) -> pd.DataFrame:  # fmt: skip
     """Column | Synthetic | Closest real record | Same | Flag: one line per synthetic column.
 
     ``redact`` hides the real values (and "Same", which would reveal them beside a shown
     synthetic value); ``copies_real`` hides the synthetic values too when redacting.
+    ``columns``: the columns the flag names (its ``columns``), marked besides those its
+    reason's sentences start with.
     """
     names = [str(c) for c in synthetic.index]
     values = [synthetic[c] for c in synthetic.index]
@@ -119,7 +122,7 @@ def compare_frame(synthetic: pd.Series, real: pd.Series | None, schema: Schema, 
         ]
         if not redact:
             out["Same"] = verdicts(dict(zip(names, values, strict=True)), real.to_dict(), schema)
-    named = named_columns(reason, names)
+    named = named_columns(reason, names) | {str(c) for c in columns}
     out["Flag"] = ["named in the reason" if c in named else "" for c in names]
     return out
 
@@ -142,9 +145,10 @@ def _lookup(loaded: Loaded, row: int, closest: int | None) -> tuple[pd.Series | 
 
 
 def show(loaded: Loaded, row: int, closest: int | None, reason: str, reasons: Iterable[str],
-         redact: bool, values: pd.Series | None = None) -> None:  # fmt: skip
+         redact: bool, values: pd.Series | None = None,
+         columns: Iterable[str] = ()) -> None:  # fmt: skip
     """Synthetic row ``row`` (or its stored ``values``) beside its closest real record, with
-    the distance between them and the differing cells marked."""
+    the distance between them and the differing cells marked; ``columns`` (the flag's) in red."""
     if values is None:
         syn = state.table("synthetic")
         in_file = syn is not None and 0 <= row < len(syn.frame)
@@ -156,7 +160,7 @@ def show(loaded: Loaded, row: int, closest: int | None, reason: str, reasons: It
     if math.isfinite(distance):
         near = f"; near copies are below {threshold:.3g}" if math.isfinite(threshold) else ""
         st.caption(f"Distance to the closest real record: {distance:.3f} (0 = identical{near}).")
-    table = compare_frame(values, real, loaded.enc.schema, reason, redact, copies_real)
+    table = compare_frame(values, real, loaded.enc.schema, reason, redact, copies_real, columns)
     named = [md(c) for c, f in zip(table["Column"], table["Flag"], strict=True) if f]
     if named:
         st.caption(f"The flag's reason names {', '.join(named)} (in red).")

@@ -94,9 +94,10 @@ CATALOGUE: tuple[Entry, ...] = (
           kinds=ANALYSED, rendering="column_view", weight=2.0,
           method="interval: seeded bootstrap (n_boot replicates) re-weighting each side's counts (categories; numbers and dates on a grid of up to 512 real values or quantiles), the replicates' spread reflected around the observed distance; floor: mean score of an independent synthetic-size sample drawn from the real frequencies (plus the categories the real sample missed, Good-Turing/Chao1) against a bootstrap of the real sample"),
     Entry("pair_trends", "fidelity", "Are relations between pairs of columns kept? 1 = same "
-          "correlations and associations.", "metrics.pairs:pair_trends", "pairs",
+          "correlations, associations and shapes (groups in the same place; calendar months, "
+          "weekdays and hours included).", "metrics.pairs:pair_trends", "pairs",
           kinds=ANALYSED, rendering="pair_view", info="metrics.pairs:PairsInfo", weight=3.0,
-          method="interval: 95% basic bootstrap around the score: Fisher's z draws of both correlations; multinomial re-weighting of both contingency tables (over 150 filled cells: each cell's normal approximation); floor: correlations drawn from the real one at the real and synthetic sizes; contingency tables from random splits of the real rows, extended to both sizes; in sdmetrics-compatible mode mixed pairs are measured on shared bins and moved onto their score"),
+          method="interval: 95% basic bootstrap around the score: Fisher's z draws of both correlations; multinomial re-weighting of both contingency tables (over 150 filled cells: each cell's normal approximation); floor: correlations drawn from the real one at the real and synthetic sizes; contingency tables from random splits of the real rows, extended to both sizes; in sdmetrics-compatible mode mixed pairs are measured on shared bins and moved onto their score; ShapeSimilarity (SynthLens mode): normal interval from within-group rank variances, floor = its expected value for an independent real sample of the synthetic size"),
     Entry("missing_values", "coverage", "Does each column have as many missing values as in "
           "the real data? 1 = same share.", "metrics.coverage:missing_values", "columns",
           kinds=ALL_KINDS, rendering="column_view",
@@ -125,9 +126,21 @@ CATALOGUE: tuple[Entry, ...] = (
           "metrics.utility:utility", "table",
           rendering="utility_view", info="metrics.utility:UtilityInfo", weight=4.0,
           method="interval: seeded bootstrap over the real test rows, every model's predictions re-weighted together, no refit; floor: 1, a model trained on real rows (TRTR) is the reference"),
-    Entry("row_flags", "rows", "Which synthetic rows deserve a look: invalid, anomalous, copied, "
-          "near copies or obviously synthetic. 1 = no row flagged.", "metrics.flags:row_flags",
-          "rows", needs=("detection", "privacy"), rendering="flag_view", info="metrics.flags:FlagsInfo", counts=False),
+    Entry("rules", "coverage", "Do synthetic rows obey the rules of the real data (declared SDV "
+          "constraints and rules discovered in the real rows)? 1 = no row breaks a rule.",
+          "metrics.rules:rules", "table", rendering="rules_view", info="metrics.rules:RulesInfo",
+          counts=False,
+          method="interval: Wilson interval on the share of synthetic rows breaking no checked rule; floor: the same share in the holdout (else in the real rows, which obey discovered rules by construction); a rule is a finding when its synthetic violation rate's Wilson interval lies above the holdout's (else the real) rate"),
+    Entry("row_flags", "rows", "Which synthetic rows deserve a look: invalid, breaking a rule, "
+          "implausible combinations, anomalous, copied, near copies or obviously synthetic. "
+          "1 = no row flagged.", "metrics.flags:row_flags",
+          "rows", needs=("detection", "privacy", "rules"), rendering="flag_view", info="metrics.flags:FlagsInfo", counts=False),
+    Entry("subgroups", "fidelity", "Do column shapes and relations hold inside groups (each "
+          "level of a category, each quarter of a number)? Share of subgroup tests without a "
+          "gap beyond noise (reported, not counted).",
+          "metrics.subgroups:subgroups", "table", kinds=ANALYSED, rendering="subgroup_view",
+          info="metrics.subgroups:SubgroupsInfo", counts=False, weight=2.0,
+          method="per test: the level's score against the whole table's; margin = the (1+confidence)/2 quantile of the noise a level of its size makes when as good as the whole table (Kolmogorov distribution at the effective size for KS; seeded Poisson draws of the level's pooled counts with a gamma tail for TV and contingency; Fisher's z standard errors of Spearman correlations, folded normal); Benjamini-Hochberg at 5% over all tests, and a gap of at least 0.05 beyond the noise's mean; no floor (compared with the whole table)"),
     Entry("wasserstein_similarity", "fidelity", "How far each number or date column's values "
           "must move to match the real ones, as a share of the real range: 1 = not at all "
           "(reported, not counted in the scores).", "metrics.wasserstein:wasserstein_similarity",

@@ -10,12 +10,21 @@ Reasons (``kinds``)
   the level only :data:`ANOMALY_SHARE` of real rows reach. The level comes from other real rows
   the forest never saw, so that share holds for unseen rows, as the synthetic rows are.
   Repeated in :data:`~metrics.flags_anomalous.ANOMALY_RUNS` seeded runs (see below).
+- ``broken_rule``: the row breaks a rule declared by the user or discovered in the real data
+  (read from the ``rules`` result, :mod:`metrics.flags_rules`); its sentence gives the rule and
+  the row's values. The rules metric raises the findings (one per rule), not this one.
+- ``implausible_combination``: each value in range, but a column far from what real rows with
+  the same value (bin) of a strongly related column have, beyond the level only
+  :data:`~metrics.flags_combos.IMPLAUSIBLE_SHARE` of unseen real rows reach (cross-fitted on the
+  real rows; :mod:`metrics.flags_combos`).
 - ``copied``: an exact copy of a real row (from :mod:`metrics.privacy`), flagged when copies are
   rare among real rows themselves (holdout copy rate at most :data:`NATURAL_COPY_LIMIT`;
   otherwise equal rows are the norm in this data and say nothing about one row).
-- ``near_copy``: distance to the closest training record below the
-  :data:`~metrics.privacy.NEAR_COPY_PERCENTILE` th percentile of the holdout rows' distances to
-  the same records, i.e. closer than 99 % of unseen real rows get.
+- ``near_copy`` (:mod:`metrics.flags_copies`): equal to a real row on every compared column but
+  one number, at most 1 % of its range apart (:mod:`metrics.near_copies`; flagged one by one
+  while such rows are rare among real rows themselves); or, for other rows, a distance to the
+  closest training record below the :data:`~metrics.privacy.NEAR_COPY_PERCENTILE` th percentile
+  of the holdout rows' distances to the same records, i.e. closer than 99 % of unseen real rows.
 - ``obviously_synthetic``: the detection classifier's out-of-fold probability of being synthetic
   is at least :data:`PROBA_LEVEL`, confirmed by seeded refits (:mod:`metrics.flags_obvious`).
   When the classifier separates nearly every row, or is that sure about more than
@@ -31,12 +40,17 @@ The other checks use no seed. ``details["stability"]`` is the share of runs flag
 its most stable reason (1 for a check without a seed) and ``details["runs"]`` the runs behind it
 (0 for a check without a seed).
 
+Every flag names the ``columns`` that explain it: the out-of-range cell, the pair (y, x) of an
+implausible combination, the rule's columns, the differing cell of a near copy, and for an
+anomalous row its most extreme cells relative to the real data.
+
 Scores in [0, 1] say how sure or serious a reason is (1 = certain); a row's score is the
 highest of its reasons. The metric's ``score`` is ``1 - share of flagged rows``. On a good
 synthetic set about 1 % of rows are near copies by construction, and fewer than 1 % anomalous
 (a row must clear the 1 % level in most runs).
 
-The checks live in :mod:`metrics.flags_invalid`, :mod:`metrics.flags_anomalous`,
+The checks live in :mod:`metrics.flags_invalid`, :mod:`metrics.flags_rules`,
+:mod:`metrics.flags_combos`, :mod:`metrics.flags_anomalous`,
 :mod:`metrics.flags_copies` and :mod:`metrics.flags_obvious`; the reason names in
 :mod:`metrics.flags_kinds`, the table in :mod:`metrics.flags_table`, the findings in
 :mod:`metrics.flags_findings`. This module runs them and assembles the result.
@@ -56,6 +70,7 @@ from metrics import detection as detection_mod
 from metrics import privacy as privacy_mod
 from metrics.encode import Encoded
 from metrics.flags_anomalous import ANOMALY_SHARE, Anomalies, flag_anomalous
+from metrics.flags_combos import IMPLAUSIBLE_SHARE, Combos, flag_implausible
 from metrics.flags_copies import NATURAL_COPY_LIMIT, flag_copies
 from metrics.flags_findings import flag_findings, once_finding
 from metrics.flags_invalid import RANGE_TOLERANCE, flag_invalid
@@ -68,6 +83,7 @@ from metrics.flags_kinds import (
     Events,
 )
 from metrics.flags_obvious import PROBA_LEVEL, Obvious, flag_obvious, separates_all
+from metrics.flags_rules import flag_broken_rules
 from metrics.flags_table import flag_table
 from metrics.options import Options
 from metrics.results import MetricResult, Progress, no_progress, typed_extra
@@ -130,6 +146,10 @@ class FlagsInfo:
     unstable_by_kind: dict[str, int] = field(default_factory=dict)
     separates_all: bool = False
     obvious_once: str = ""
+    implausible_share: float = IMPLAUSIBLE_SHARE
+    implausible_level: float | None = None
+    implausible_pairs: tuple[tuple[str, str], ...] = ()
+    rules_broken: int = 0
 
 
 def info(result: MetricResult | None) -> FlagsInfo:
@@ -138,6 +158,7 @@ def info(result: MetricResult | None) -> FlagsInfo:
     return typed_extra(result, FlagsInfo)
 
 
+# long: its docstring documents seven parameters and the result; the code is 20 lines
 def flag_rows(
     enc: Encoded,
     options: Options | None = None,
@@ -145,6 +166,7 @@ def flag_rows(
     privacy: MetricResult | None = None,
     progress: Progress = no_progress,
     detection: MetricResult | None = None,
+    rules: MetricResult | None = None,
 ) -> MetricResult:
     """Flag the synthetic rows that deserve a look (see the module docstring).
 
@@ -168,6 +190,9 @@ def flag_rows(
     detection:
         The ``detection`` result: its probabilities, and whether it separates nearly every row
         (then no row is flagged as obviously synthetic, and one finding says so).
+    rules:
+        The ``rules`` result: each checked rule's violating rows become ``broken_rule`` flags.
+        Without it no row is flagged for a rule.
 
     Returns
     -------
@@ -175,7 +200,8 @@ def flag_rows(
         ``details``: one row per flagged synthetic row, worst first: ``row`` (0-based position in
         the synthetic file), ``kinds``, ``score``, ``reason``, ``stability`` (share of the seeded
         runs flagging it, 1 for a check without a seed), ``runs`` (those runs, 0 without a seed),
-        ``closest_real`` (-1 if unknown). ``score`` = 1 - flagged share, ``raw`` = flagged share.
+        ``closest_real`` (-1 if unknown), ``columns`` (the
+        columns that explain the flags, a tuple). ``score`` = 1 - flagged share, ``raw`` = flagged share.
         ``extra``: a :class:`FlagsInfo` (counts and shares by reason, the thresholds used, the
         runs and the rows left out as unstable, notes; read it with :func:`info`).
     """
@@ -185,6 +211,7 @@ def flag_rows(
         error = "The synthetic data has no rows."
         return MetricResult(NAME, FAMILY, score=float("nan"), error=error, extra=FlagsInfo())
     ev, notes = Events(), list[str]()
+    rules_broken = flag_broken_rules(rules, n, ev, notes)
     found = _check(enc, options, detection_proba, detection, privacy, progress, ev, notes)
     details = flag_table(ev)
     closest = np.asarray(privacy_mod.info(found.privacy).closest_real)
@@ -193,7 +220,7 @@ def flag_rows(
     counts = {k: int(sum(k in ks for ks in details["kinds"])) for k in KINDS}
     share = len(details) / n
     progress(1.0, "Row flags: done")
-    extra = _info(details, counts, n, found, notes)
+    extra = _info(details, counts, n, found, notes, rules_broken)
     findings = flag_findings(details, counts, n, ev, extra)
     if extra.obvious_once:
         findings.append(once_finding(extra.obvious_once, detection_mod.info(detection).importances))
@@ -205,6 +232,7 @@ class _Found:
     """What the checks used and did besides their flags."""
 
     privacy: MetricResult
+    combos: Combos | None
     anomaly: Anomalies | None
     near: float | None
     obvious: Obvious | None
@@ -223,6 +251,8 @@ def _check(
     """Run every check into ``ev`` and ``notes``."""
     flag_invalid(enc, ev)
     progress(0.05, "Row flags: checking values")
+    combos = flag_implausible(enc, options.seed, ev, notes)
+    progress(0.1, "Row flags: combinations checked")
     anomaly = flag_anomalous(enc, options.seed, ev, notes)
     progress(0.2, "Row flags: anomalies scored")
     if privacy is None:
@@ -245,11 +275,16 @@ def _check(
         progress(0.9, "Row flags: re-checking obviously synthetic rows")
         separates = detection is not None and separates_all(detection_mod.info(detection))
         obvious = flag_obvious(enc, options.seed, proba, separates, ev, notes)
-    return _Found(privacy, anomaly, near, obvious)
+    return _Found(privacy, combos, anomaly, near, obvious)
 
 
 def _info(
-    details: pd.DataFrame, counts: dict[str, int], n: int, found: _Found, notes: list[str]
+    details: pd.DataFrame,
+    counts: dict[str, int],
+    n: int,
+    found: _Found,
+    notes: list[str],
+    rules_broken: int,
 ) -> FlagsInfo:
     """The result's ``extra``: counts and shares by kind, the thresholds, the runs, the notes,
     a message."""
@@ -269,6 +304,12 @@ def _info(
         f"{len(details):,} of {n:,} synthetic rows ({share:.1%}) are flagged: "
         + ", ".join(f"{counts[k]:,} {k.replace('_', ' ')}" for k in KINDS)
         + ". "
+        + (
+            f"Rows breaking a rule break {rules_broken:,} different "
+            f"rule{'' if rules_broken == 1 else 's'}. "
+            if rules_broken
+            else ""
+        )  # fmt: skip
         + " ".join(notes)
     )
     return FlagsInfo(
@@ -284,10 +325,13 @@ def _info(
         unstable_by_kind=unstable,
         separates_all=found.obvious is not None and found.obvious.separates_all,
         obvious_once="" if found.obvious is None else found.obvious.once,
+        implausible_level=None if found.combos is None else found.combos.level,
+        implausible_pairs=() if found.combos is None else found.combos.pairs,
+        rules_broken=rules_broken,
     )
 
 
-_SEEDED_WORDS = {ANOMALOUS: "unusual combinations", OBVIOUSLY_SYNTHETIC: "obviously synthetic"}
+_SEEDED_WORDS = {ANOMALOUS: "unusual rows", OBVIOUSLY_SYNTHETIC: "obviously synthetic"}
 
 
 def _rows_were(n: int) -> str:
@@ -300,29 +344,33 @@ def row_flags(
     progress: Progress = no_progress,
     needs: Mapping[str, MetricResult] | None = None,
 ) -> MetricResult:
-    """The catalogue's entry: ``needs`` holds the ``detection`` and ``privacy`` results the
-    suite computed first (a skipped one is absent: without detection no row is flagged as
-    obviously synthetic; without privacy it is computed here)."""
+    """The catalogue's entry: ``needs`` holds the ``detection``, ``privacy`` and ``rules``
+    results the suite computed first (a skipped one is absent: without detection no row is
+    flagged as obviously synthetic; without privacy it is computed here; without rules no row
+    is flagged for a rule)."""
     needs = needs or {}
     return flag_rows(enc, options, privacy=needs.get("privacy"), progress=progress,
-                     detection=needs.get("detection"))  # fmt: skip
+                     detection=needs.get("detection"), rules=needs.get("rules"))  # fmt: skip
 
 
 def flags_json(result: MetricResult) -> list[dict[str, Any]]:
     """The ``flags`` section of the JSON report: ``[{row, kinds, score, reason, stability,
-    runs}]``, worst first (``stability``: share of the seeded runs flagging the row, 1 for a
-    check without a seed; ``runs``: those runs, 0 without a seed)."""
+    runs, columns}]``, worst first (``stability``: share of the seeded runs flagging the row, 1
+    for a check without a seed; ``runs``: those runs, 0 without a seed; ``columns``: the columns
+    that explain the flags)."""
     if result.details is None or result.details.empty:
         return []
     return [
         {"row": int(r.row), "kinds": list(r.kinds), "score": float(r.score), "reason": r.reason,
-         "stability": float(getattr(r, "stability", 1.0)), "runs": int(getattr(r, "runs", 0))}
+         "stability": float(getattr(r, "stability", 1.0)), "runs": int(getattr(r, "runs", 0)),
+         "columns": [str(c) for c in getattr(r, "columns", ())]}
         for r in result.details.itertuples(index=False)
     ]  # fmt: skip
 
 
 __all__ = [
     "ANOMALY_SHARE",
+    "IMPLAUSIBLE_SHARE",
     "FLAG_KINDS",
     "FlagsInfo",
     "KINDS",

@@ -41,6 +41,11 @@ FIT_POOL = 2_048
 # Other real rows the forest scores to set the level: the cap sets how precisely the 1% level is
 # known (50 real rows above it at the cap).
 LEVEL_ROWS = 5_000
+# The columns an anomalous row's flag names: its most extreme cells (the share of real values as
+# far out, or of real rows with that category), at most this many...
+EXTREME_COLUMNS = 3
+# ...besides the most extreme one, only those at most this share of real values reach.
+EXTREME_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,8 @@ def flag_anomalous(enc: Encoded, seed: int, ev: Events, notes: list[str]) -> Ano
     mean, thr = total[keep] / ANOMALY_RUNS, float(np.mean(levels))
     flagged, hits = rows[keep], hits[keep]
     scores = 0.5 + 0.5 * np.clip((mean - thr) / max(1.0 - thr, 1e-9), 0.0, 1.0)
-    rarest = dict(zip(flagged.tolist(), _rarest(enc, flagged), strict=True))
+    words, extreme = _rarest(enc, flagged)
+    rarest = dict(zip(flagged.tolist(), words, strict=True))
     at = {int(r): i for i, r in enumerate(flagged)}
     level = f"the level only {ANOMALY_SHARE:.0%} of real rows reach, {thr:.2f} on average"
 
@@ -136,14 +142,18 @@ def flag_anomalous(enc: Encoded, seed: int, ev: Events, notes: list[str]) -> Ano
             f"{runs_text(int(hits[i]), ANOMALY_RUNS)}); most unusual: {rarest[int(r)]}"
         )
 
-    ev.add(ANOMALOUS, "", flagged, scores, text, hits, ANOMALY_RUNS)
+    ev.add(ANOMALOUS, "", flagged, scores, text, hits, ANOMALY_RUNS,
+           columns=lambda r: extreme[at[int(r)]])  # fmt: skip
     return Anomalies(thr, ANOMALY_RUNS, unstable)
 
 
-def _rarest(enc: Encoded, rows: np.ndarray) -> list[str]:
-    """For each synthetic row, the cell the real data has least often, in words."""
+def _rarest(enc: Encoded, rows: np.ndarray) -> tuple[list[str], list[tuple[str, ...]]]:
+    """For each synthetic row, the cell the real data has least often, in words; and the (up
+    to :data:`EXTREME_COLUMNS`) columns whose values are most extreme relative to the real data,
+    the most extreme first (as far out as at most :data:`EXTREME_SHARE` of real values)."""
     best, pick = np.full(len(rows), 2.0), np.full(len(rows), -1)
     cols = list(enc.analysed)
+    tails = np.full((len(rows), len(cols)), 2.0)
     for j, col in enumerate(cols):
         if col in enc.real.codes:
             tail = _real_freq(enc, col)[enc.synthetic.codes[col][rows] + 1]
@@ -155,8 +165,15 @@ def _rarest(enc: Encoded, rows: np.ndarray) -> list[str]:
             below = np.searchsorted(values, v, side="right") / values.size
             above = 1.0 - np.searchsorted(values, v, side="left") / values.size
             tail = np.where(np.isnan(v), 2.0, np.minimum(below, above))
+        tails[:, j] = tail
         better = tail < best
         best[better], pick[better] = tail[better], j
+    order = np.argsort(tails, axis=1, kind="stable")[:, :EXTREME_COLUMNS]
+    extreme = [
+        tuple(cols[j] for k, j in enumerate(order[i]) if k == 0 or tails[i, j] <= EXTREME_SHARE)
+        if pick[i] >= 0 else ()
+        for i in range(len(rows))
+    ]  # fmt: skip
     out = []
     for i, r in enumerate(rows):
         col = cols[pick[i]] if pick[i] >= 0 else ""
@@ -169,4 +186,4 @@ def _rarest(enc: Encoded, rows: np.ndarray) -> list[str]:
         else:
             value = num_text(float(enc.synthetic.numeric[col][r]), enc.schema.kind_of(col))
             out.append(f"{col} = {value} ({best[i]:.1%} of real values as far out)")
-    return out
+    return out, extreme

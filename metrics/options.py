@@ -25,3 +25,8 @@ class Options:
     target: str | None = None
     # Metric names to skip (e.g. {"detection"} for a quick look).
     skip: frozenset[str] = field(default_factory=frozenset)
+    # Declared constraints (SDV 2 ``sdv.cag`` vocabulary), each a canonical JSON string
+    # ``{"constraint_class": ..., "parameters": {...}}`` so the options stay hashable; and the
+    # ids of discovered rules the user dropped on the Schema page (see metrics/rules.py).
+    constraints: tuple[str, ...] = ()
+    dropped_rules: frozenset[str] = field(default_factory=frozenset)

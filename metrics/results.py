@@ -61,10 +61,14 @@ class Finding:
     # How far the score sits below its noise floor beyond its uncertainty (floor minus the
     # interval's favourable end): findings rank by it, so the worst departures come first.
     beyond: float | None = None
+    # What tells apart findings of one kind on the same columns: a rule's id, a subgroup's
+    # level. Part of the key when set, so each gets its own review item.
+    tag: str = ""
 
     def key(self) -> str:
         """Identity of a finding across runs (used to carry review decisions over)."""
-        return "|".join([self.kind, self.metric, ",".join(self.columns)])
+        parts = [self.kind, self.metric, ",".join(self.columns)]
+        return "|".join([*parts, self.tag] if self.tag else parts)
 
 
 @dataclass(frozen=True)

@@ -146,3 +146,16 @@ def interval_words(
     if floor is not None and np.isfinite(floor):
         text += f"; an independent real sample scores about {floor:.{digits}f}"
     return text
+
+
+def tail_level(scores: np.ndarray, share: float, rows: int = 20) -> float:
+    """The score a share ``share`` of new rows like ``scores`` reach: the empirical quantile when
+    enough rows lie beyond it, else an exponential tail fitted to the ``rows`` highest
+    scores (the largest of 90 scores is crossed by one new row in 91, twice the 0.5% wanted)."""
+    n = len(scores)
+    k = min(rows, n // 5)
+    if n * share >= k or k < 2:
+        return float(np.quantile(scores, 1.0 - share))
+    top = np.sort(np.partition(scores, n - k - 1)[n - k - 1 :])
+    scale = float(np.mean(top[1:] - top[0]))
+    return float(top[0] + scale * np.log(k / (n * share)))

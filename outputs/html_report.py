@@ -18,6 +18,8 @@ from metrics.encode import Encoded
 from metrics.suite import Assessment
 from outputs import html_review, html_scores, html_sections
 from outputs.html_parts import CSS, Figures, count, e, section, table
+from outputs.html_rules import rules_section
+from outputs.html_subgroups import subgroups_section
 
 SECTIONS = (  # anchor, heading
     ("summary", "Summary"),
@@ -26,9 +28,11 @@ SECTIONS = (  # anchor, heading
     ("inputs", "Inputs"),
     ("columns", "Columns"),
     ("pairs", "Pairs"),
+    ("subgroups", "Subgroups"),
     ("privacy", "Privacy"),
     ("utility", "Utility"),
     ("flagged-rows", "Flagged rows"),
+    ("rules", "Rules"),
     ("more-metrics", "More metrics"),
     ("gates", "Gates"),
     ("sign-off-section", "Review and sign-off"),
@@ -64,9 +68,11 @@ def render(a: Assessment, enc: Encoded | None = None, review: dict[str, Any] | N
         "inputs": _inputs(a),
         "columns": html_sections.columns(a, enc, figs),
         "pairs": html_sections.pairs(a, enc, figs),
+        "subgroups": subgroups_section(a, enc, figs),
         "privacy": html_sections.privacy(a, enc, figs),
         "utility": html_sections.utility(a, figs),
         "flagged-rows": html_sections.flagged_rows(a, enc, figs),
+        "rules": rules_section(a),
         "more-metrics": html_sections.default_metrics(a),
         "gates": html_review.gates_table(a, review),
         "sign-off-section": html_review.review_section(review),

@@ -18,7 +18,9 @@ from metrics import privacy as privacy_mod
 from metrics.encode import Encoded
 from metrics.pair_findings import pair_words
 from metrics.pair_findings import worst_first as pair_order
+from metrics.pair_words import pair_profile
 from metrics.pairs import info as pairs_info
+from metrics.privacy_info import near_copy_sentence
 from metrics.results import MetricResult
 from metrics.suite import Assessment
 from metrics.utility import info as utility_info
@@ -27,6 +29,7 @@ from outputs import result_words as words
 from outputs import score_words as sw
 from outputs.escape import plotly_label
 from outputs.html_parts import Figures, count, e, num, para, pct, table
+from outputs.pair_charts import profile_chart
 
 MAX_COLUMN_CHARTS = 12  # worst columns drawn, plus every column with invalid values
 MAX_PAIRS = 15  # worst pairs listed
@@ -125,7 +128,8 @@ def pairs(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     said = "relation" in d  # the pair metric says what changed (lost, invented...)
     rows = [[e(f"{r['column_a']} ~ {r['column_b']}"), e(MEASURES.get(r["metric"], r["metric"])),
              num(r.get("real")), num(r.get("synthetic")), *_bounds_cells(r),
-             *([e(pair_words(r))] if said else [])]
+             *([e(pair_words(r) + (f": {r['change']}" if r.get("change") else ""))]
+               if said else [])]
             for _, r in worst.head(MAX_PAIRS).iterrows()]  # fmt: skip
     bounds = BOUNDS_WORDS.format(conf=a.options.confidence) if _has_bounds(d) else ""
     parts = [
@@ -154,7 +158,12 @@ def pairs(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     if enc is not None and not worst.empty:
         top = worst.iloc[0]
         parts.append(f"<h3>The worst pair: {e(top['column_a'])} ~ {e(top['column_b'])}</h3>")
-        parts.append(figs.add(charts.joint_view(enc, top["column_a"], top["column_b"])))
+        known = set(enc.schema.names())
+        if top["column_a"] in known and top["column_b"] in known:  # not a calendar part
+            parts.append(figs.add(charts.joint_view(enc, top["column_a"], top["column_b"])))
+        found = pair_profile(enc, top["column_a"], top["column_b"])
+        if found is not None:
+            parts.append(figs.add(profile_chart(*found)))
     return "".join(parts)
 
 
@@ -170,17 +179,21 @@ def privacy(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     rows = [
         ["Privacy score", num(res.score, 2), e(words.privacy_help())],
         ["Exact copies", f"{count(ex.exact_copies)} of {count(n)}",
-         e("Synthetic rows equal to a real row on every compared column. Holdout rows equal to a "
-           f"training row by chance: {pct(ex.holdout_copy_rate)}.")],
+         e("Synthetic rows equal to a real row on every compared column. "
+           f"{ex.baseline_note}")],
+        ["One-cell near copies", f"{count(ex.near_copies)} of {count(n)}",
+         e("Equal to a real row on every column but one number, at most 1% of its range apart. "
+           f"Natural rate: {pct(ex.holdout_near_copy_rate)}.")],
         ["Nearer training rows (DCR share)", pct(ex.dcr_share),
          e(f"Share of synthetic rows whose closest real record is a training row; expected "
            f"without memorisation: {pct(ex.dcr_expected)}.")],
-        ["Near copies", count(near),
+        ["Near copies (flagged rows)", count(near),
          e("Synthetic rows (not exact copies) closer to a training record than 99% of real "
            f"holdout rows get (distance below {num(ex.near_copy_threshold)}).")],
     ]  # fmt: skip
     parts = [
         para(words.copy_sentence(ex, n)),
+        para(near_copy_sentence(ex)),
         para(words.dcr_sentence(ex, split=split)),
         table(["Measure", "Value", "What it means"], rows, (1,)),
         para(f"{ex.holdout_note} {ex.sample_note}", "muted"),
@@ -280,10 +293,12 @@ def flagged_rows(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
     shown = details.sort_values(["score", "row"], ascending=[False, True], kind="stable")
     rows = [[count(r["row"]), e(", ".join(words.KIND_LABELS.get(k, k) for k in r["kinds"])),
              num(r["score"], 2), count(r["closest_real"]) if r["closest_real"] >= 0 else "",
+             e(", ".join(map(str, r.get("columns", ()) or ()))),
              e(r["reason"])] for _, r in shown.head(MAX_FLAGGED_ROWS).iterrows()]  # fmt: skip
     first = min(MAX_FLAGGED_ROWS, len(shown))
     parts.append(f"<h3>The {first} most serious flagged rows</h3>")
-    parts.append(table(["Synthetic row", "Reasons", "Seriousness", "Closest real row", "Why"],
+    parts.append(table(["Synthetic row", "Reasons", "Seriousness", "Closest real row",
+                        "Columns", "Why"],
                        rows, (0, 2, 3)))  # fmt: skip
     parts.append(para("Rows are 0-based positions in the synthetic file. Seriousness: how sure or "
                       "serious the surest reason is (1 = certain).", "muted"))  # fmt: skip

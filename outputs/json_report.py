@@ -16,9 +16,12 @@ import pandas as pd
 from metrics import catalogue
 from metrics.coverage import info as coverage_info
 from metrics.detection import info as detection_info
+from metrics.detection_explain import explanation_json
 from metrics.flags import flags_json
 from metrics.privacy import privacy_json
 from metrics.results import Finding, MetricResult
+from metrics.rules import rules_json
+from metrics.subgroups import subgroups_json
 from metrics.suite import FAMILY_LABELS, Assessment
 from metrics.utility import info as utility_info
 from metrics.utility import utility_json
@@ -128,7 +131,19 @@ def _properties(a: Assessment) -> dict[str, Any]:
 def _pairs(a: Assessment) -> list[dict[str, Any]]:
     res = a.result("pair_trends")
     out = []
-    keep = ["column_a", "column_b", "metric", "score", "real", "synthetic", "error", *_BOUNDS]
+    keep = [
+        "column_a",
+        "column_b",
+        "metric",
+        "score",
+        "real",
+        "synthetic",
+        "relation",
+        "shape",
+        "change",
+        "error",
+        *_BOUNDS,
+    ]
     for row in _rows(res, keep):
         out.append({"columns": [row.pop("column_a"), row.pop("column_b")], **_bounded(row)})
     return out
@@ -150,6 +165,7 @@ def _detection(a: Assessment) -> dict[str, Any] | None:
         "floor": floor_of(res.floor),
         "auc_interval": _interval(getattr(found, "auc_interval", None)),
         "floor_auc": floor_of(getattr(found, "floor_auc", None)),
+        "explanation": explanation_json(getattr(found, "explanation", [])),
     }
 
 
@@ -260,6 +276,8 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
         "findings": [finding_json(f) for f in a.findings],
         "detection": _detection(a),
         "flags": _section(a, "row_flags", flags_json) or [],
+        "rules": _section(a, "rules", rules_json) or [],
+        "subgroups": _section(a, "subgroups", subgroups_json) or [],
         "privacy": _section(a, "privacy", _privacy),
         "utility": _section(a, "utility", _utility),
         "metrics": _metrics(a),

@@ -84,7 +84,9 @@ def privacy_help() -> str:
 
     return (
         "1 = no sign that real records leak. score = min(copy score, DCR score); copy score = "
-        f"max(0, 1 - {COPY_WEIGHT:g} x (exact-copy rate - holdout copy rate)); DCR score = "
+        f"max(0, 1 - {COPY_WEIGHT:g} x ((exact-copy rate - its natural rate)+ + (near-copy rate "
+        "- its natural rate)+)), the natural rates measured on the holdout (without one: each "
+        "real row against the others); DCR score = "
         "min(1, (1 - DCR share) / (1 - expected share))."
     )
 
@@ -98,15 +100,23 @@ def reason_meanings(found: FlagsInfo) -> dict[str, str]:
     level = f" (anomaly score above {anomaly:.2f})" if anomaly is not None else ""
     return {
         "invalid": f"a value the real data rules out: outside the real range by more than {tol:.0%}"
-        " of that range, a category the real data never has, an unreadable value, a missing "
+        " of that range (more on small tables, where the tolerance follows the real tail so that "
+        "at most 0.5% of unseen real rows cross it), a category the real data never has, an unreadable value, a missing "
         "value where the real column is never missing, a broken whole-number or sign rule.",
-        "anomalous": f"an unusual combination of values that only {share:.0%} of real rows "
+        "anomalous": f"an unusual row: a combination of values that only {share:.0%} of real rows "
         f"reach{level}, by isolation forests fitted on the real rows, in at least "
         f"{found.stable_share:.0%} of {found.runs_by_kind.get('anomalous', 5)} seeded runs.",
         "copied": "equal to a real row on every compared column (flagged only while fewer than "
-        f"{NATURAL_COPY_LIMIT:.0%} of holdout rows equal a training row by chance).",
-        "near_copy": f"closer to a training record (distance below {near:.3g}) than 99% of real "
-        "holdout rows get.",
+        f"{NATURAL_COPY_LIMIT:.0%} of holdout rows (without a holdout: real rows) equal a real row "
+        "by nature).",
+        "near_copy": "equal to a real row on every column but one number (at most 1% of its "
+        f"range apart), or closer to a training record (distance below {near:.3g}) than 99% of "
+        "real holdout rows get.",
+        "implausible_combination": "each value is in range, but one column is far from what "
+        "real rows with the same value of a strongly related column have (only "
+        f"{found.implausible_share:.1%} of unseen real rows go as far).",
+        "broken_rule": "breaks a rule declared for the data or discovered in the real data (see "
+        "the rules on the Schema page); the reason gives the rule and the row's values.",
         "obviously_synthetic": "a classifier trained to tell real from synthetic rows gives it "
         f"at least a {found.proba_level:.0%} chance of being synthetic, confirmed by seeded "
         "refits of the classifier.",

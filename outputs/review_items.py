@@ -16,8 +16,10 @@ import pandas as pd
 
 from metrics.flags_kinds import (
     ANOMALOUS,
+    BROKEN_RULE,
     COPIED,
     FLAG_KINDS,
+    IMPLAUSIBLE,
     INVALID,
     NEAR_COPY,
     OBVIOUSLY_SYNTHETIC,
@@ -36,6 +38,8 @@ ROW_SEVERITY = {
     NEAR_COPY: "medium",
     OBVIOUSLY_SYNTHETIC: "medium",
     ANOMALOUS: "low",
+    IMPLAUSIBLE: "medium",
+    BROKEN_RULE: "medium",
 }
 ROW_SUFFIX = "_row"
 # Reasons whose synthetic values are (nearly) a real record: hidden too when redacting.
@@ -65,6 +69,10 @@ KIND_TITLES = {
     "invented_class": "Target class invented",
     "utility_drop": "Models trained on it do worse",
     "easy_target": "Target too easy to predict",
+    "subgroup": "Shape or relation breaks inside a group",
+    "implausible_combination_rows": "Share of implausible combinations",
+    "broken_rule_rows": "Share of rows breaking a rule",
+    "broken_rule": "Rows break a rule of the real data",
 }
 # The words for each flag reason, as the Outliers & privacy page says them.
 REASON_WORDS = {
@@ -72,7 +80,9 @@ REASON_WORDS = {
     INVALID: "invalid value",
     NEAR_COPY: "near copy",
     OBVIOUSLY_SYNTHETIC: "obviously synthetic",
-    ANOMALOUS: "unusual combination",
+    ANOMALOUS: "unusual row",
+    IMPLAUSIBLE: "implausible combination",
+    BROKEN_RULE: "broken rule",
 }
 ROW_TITLE = "Flagged row: "
 # How both pages count flagged rows per reason.
@@ -113,6 +123,9 @@ def identity(a: Assessment) -> RunIdentity:
         "target": _target(a),
         "keep_trivial_target": o.keep_trivial_target,
         "skip": sorted(o.skip),
+        # Declared constraints and dropped discovered rules change which rows break a rule.
+        "constraints": list(getattr(o, "constraints", ())),
+        "dropped_rules": sorted(getattr(o, "dropped_rules", ())),
         "schema": {c.name: c.kind.value for c in a.schema.columns},
     }
     return RunIdentity(
@@ -237,6 +250,7 @@ def row_items(a: Assessment, synthetic: pd.DataFrame) -> list[ItemIn]:
             # Share of seeded runs that flagged it (1 for checks without a seed), and how many.
             "stability": float(getattr(rec, "stability", 1.0)),
             "runs": int(getattr(rec, "runs", 0)),
+            "columns": [str(c) for c in getattr(rec, "columns", ())],
         }
         items.append(
             ItemIn(

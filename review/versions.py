@@ -24,6 +24,8 @@ SETTING_WORDS = {
     "seed": "seed",
     "max_model_rows": "model rows",
     "cleaned_from_run": "cleaned from run",
+    "constraints": "declared rules",
+    "dropped_rules": "dropped discovered rules",
 }
 
 

@@ -99,7 +99,7 @@ def test_overview_groups_the_findings_by_cause_and_keeps_the_rest_one_click_away
 def test_pairs_shows_heatmaps_the_worst_pairs_and_a_joint_view(demo_app):
     demo_app.switch_page("pages/pairs.py").run()
     no_exceptions(demo_app)
-    assert len(demo_app.get("plotly_chart")) == 2
+    assert len(demo_app.get("plotly_chart")) == 3
     table = demo_app.dataframe[0].value
     assert {"pair", "score", "real", "synthetic"} <= set(table.columns)
     assert table["score"].between(0, 1).all()

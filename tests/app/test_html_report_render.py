@@ -116,7 +116,7 @@ def test_the_demo_report_holds_every_section_a_stakeholder_needs(demo_page):
     assert "Trained on synthetic (TSTR)" in text and "Macro F1" in text  # utility per model
     assert "Exact copies" in text and "Nearer training rows (DCR share)" in text  # privacy
     assert "salary = -25,000 is below the real minimum" in text  # flagged rows with reasons
-    assert "Invalid value | 14" in text  # counts by reason
+    assert "Invalid value | 6" in text  # counts by reason
 
 
 def test_findings_and_decisions_show_their_kind_in_words(demo_page):

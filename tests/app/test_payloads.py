@@ -16,7 +16,8 @@ from tests.app.conftest import click, new_app, no_exceptions
 from tests.payloads import LIVE, hostile_pair, payloads
 
 PAGES = ["pages/data.py", "pages/schema.py", "pages/overview.py", "pages/columns.py",
-         "pages/pairs.py", "pages/outliers.py", "pages/utility.py", "pages/review.py",
+         "pages/pairs.py", "pages/subgroups.py", "pages/outliers.py", "pages/utility.py",
+         "pages/review.py",
          "pages/signoff.py"]  # fmt: skip
 W = "synthlens.w."
 ITEM_KEY = "synthlens.review.item"

@@ -48,7 +48,7 @@ def test_kinds_show_in_words_with_one_label_per_row_reason(db, review):
     labels = kinds.options
     assert not [t for t in labels if RAW_KIND.search(t)], labels
     rows = [t for t in labels if t.startswith("Flagged row: ")]
-    assert len(rows) == 3, labels
+    assert len(rows) == 4, labels
     # Finding kinds never repeat a row label's words (no "Copied rows" beside "Row copies...").
     words = {t.split(" (")[0].lower() for t in labels}
     assert len(words) == len(labels)

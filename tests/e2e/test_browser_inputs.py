@@ -47,8 +47,9 @@ def test_upload_two_csv_files_and_see_the_schema(page, tmp_path):
 
     goto_page(page, "Pairs")
     page.locator("[data-testid=stPlotlyChart] .plot-container").first.wait_for()
-    # The correlation heatmaps and the chosen pair's joint view.
-    assert page.locator("[data-testid=stPlotlyChart]").count() == 2
+    # The correlation heatmaps, the chosen pair's profile (medians across the other's groups)
+    # and its joint view.
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 3
     assert_no_exception(page)
     shot(page, "pairs")
 

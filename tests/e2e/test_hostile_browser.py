@@ -22,7 +22,7 @@ from tests.payloads import FORMULAS, hostile_pair, payloads
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-PAGES = ["Schema", "Overview", "Columns", "Pairs", "Outliers & privacy", "Utility", "Review",
+PAGES = ["Schema", "Overview", "Columns", "Pairs", "Subgroups", "Outliers & privacy", "Utility", "Review",
          "Sign-off"]  # fmt: skip
 
 
