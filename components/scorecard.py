@@ -84,6 +84,9 @@ FINDING_PAGES = {
     "privacy": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
     "row_flags": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
     "utility": ("pages/utility.py", "Utility", ":material/model_training:"),
+    "subgroups": ("pages/subgroups.py", "Subgroups", ":material/groups:"),
+    # The rows that break a rule are listed, with their values, among the flagged rows.
+    "rules": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
 }
 
 

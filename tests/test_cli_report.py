@@ -86,6 +86,29 @@ def test_json_report_has_every_documented_section(demo_report, demo):
     assert all({"row", "kinds", "score", "reason"} <= set(f) for f in r["flags"])
 
 
+def test_json_report_names_rules_subgroups_flag_columns_and_detection_ranges(demo_report):
+    r, _ = demo_report
+    # The demo's dates make an order rule the real data obeys; its generator redraws
+    # work_experience on its own, so the rule tying it to experience_years breaks.
+    rules = {x["rule"]: x for x in r["rules"]}
+    assert rules["start_date is on or before end_date"]["source"] == "discovered"
+    broken = [x for x in r["rules"] if x["violations"]]
+    assert broken and all(x["examples"] and {"id", "columns"} <= set(x) for x in broken)
+    flagged = [f for f in r["flags"] if "broken_rule" in f["kinds"]]
+    assert len(flagged) == sum(x["violations"] for x in broken)
+    assert all(set(f["columns"]) <= set(r["schema"]) and f["columns"] for f in flagged)
+    invalid = [f for f in r["flags"] if "invalid" in f["kinds"]]
+    assert invalid and all(f["columns"] for f in invalid)
+    salaries = [f for f in invalid if "salary = -25,000" in f["reason"]]  # planted
+    assert len(salaries) == 3 and all(f["columns"] == ["salary"] for f in salaries)
+    assert r["subgroups"] and {"group_column", "level", "rows_real", "rows_synthetic", "column",
+                               "metric", "score", "whole_table_score", "interval"} <= set(
+        r["subgroups"][0])  # fmt: skip
+    explained = r["detection"]["explanation"]
+    assert explained and explained[0]["column"] in r["schema"]
+    assert {"label", "share_real", "share_synthetic", "text"} <= set(explained[0]["ranges"][0])
+
+
 def _pair(value) -> bool:
     """A two-number interval ``[low, high]``."""
     return (isinstance(value, list) and len(value) == 2
