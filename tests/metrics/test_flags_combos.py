@@ -60,7 +60,7 @@ def _implausible(real: pd.DataFrame, syn: pd.DataFrame, seed: int) -> tuple[set[
 
 
 def test_planted_impossible_combinations_are_found_in_real_tables():
-    # Measured (seeds 0-5): breast cancer 0.91 of 84 planted rows, diabetes 1.0, wine 1.0;
+    # Measured (seeds 0-5): breast cancer 0.99 of 84 planted rows, diabetes 1.0, wine 1.0;
     # before this check 0.0, 0.67 and 0.25 of them were flagged for any reason.
     found = planted = 0
     for name, df in _tables().items():
@@ -70,7 +70,7 @@ def test_planted_impossible_combinations_are_found_in_real_tables():
             odd, rows = _plant(real, syn, seed, share=0.05)  # 5%: enough rows to count
             got, _ = _implausible(real, odd, seed)
             hits, total = hits + len(got & set(rows.tolist())), total + len(rows)
-        assert hits / total >= 0.85, name
+        assert hits / total >= 0.9, name
         found, planted = found + hits, planted + total
     assert found / planted >= 0.9
 
