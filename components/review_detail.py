@@ -12,6 +12,7 @@ from components.review_queue import SEVERITY_BADGE, kind_label, show_flash
 from metrics.schema import Kind
 from outputs import charts
 from outputs.escape import md as _md
+from outputs.html_subgroups import finding_test, level_figure
 from outputs.review_items import REASON_WORDS, is_row_kind
 from outputs.review_report import finding_rows
 from outputs.words import plural
@@ -61,6 +62,8 @@ def _finding_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
     try:
         if item.kind == "dcr_closer_to_training":
             outliers_view.distance_chart(loaded, key=f"dcr-{item.id}")
+        elif item.kind == "subgroup" and _subgroup_chart(item, loaded):
+            pass
         elif item.kind == "pair" and len(cols) >= 2 or ev.get("chart") == "joint":
             _pair_chart(item, loaded, cols, redact)
         elif cols:
@@ -75,6 +78,19 @@ def _finding_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
     rows = [int(r) for r in ev.get("rows") or []]
     if rows:
         _synthetic_rows(item, rows, int(ev.get("n_rows") or len(rows)), redact)
+
+
+def _subgroup_chart(item: Item, loaded: Loaded) -> bool:
+    """Real against synthetic inside the finding's level (as the Subgroups page draws it);
+    False when this run has no such test, so the column's whole-table chart is drawn instead."""
+    res = loaded.assessment.result("subgroups")
+    test = finding_test(res, tuple(item.columns), item.key)
+    fig = None if test is None else level_figure(loaded.enc, res, test)
+    if fig is None:
+        return False
+    st.plotly_chart(fig, key=f"subgroup-{item.id}")
+    st.caption("Inside the group only: real in indigo, synthetic in amber.")
+    return True
 
 
 def _pair_chart(item: Item, loaded: Loaded, cols: list[str], redact: bool) -> None:

@@ -72,6 +72,26 @@ def level_figure(enc: Encoded, result: MetricResult | None, row: pd.Series) -> g
     return fig
 
 
+def finding_test(
+    result: MetricResult | None, columns: tuple[str, ...], key: str
+) -> pd.Series | None:
+    """The test behind a subgroup finding (its review item's columns and key): the worst test of
+    its column inside its level, for :func:`level_figure`; None when the run has no such test."""
+    if result is None or result.details is None or result.details.empty or len(columns) < 2:
+        return None
+    head = "|".join(["subgroup", "subgroups", ",".join(columns)]) + "|"
+    group = columns[-1]
+    if not key.startswith(head + group + "="):
+        return None
+    level = key[len(head) + len(group) + 1 :].split("#")[0]  # "#2": a repeated key's suffix
+    d = result.details
+    same = d[(d["group_column"] == group) & (d["level"].astype(str) == level)
+             & (d["column"] == columns[0])]  # fmt: skip
+    if same.empty:
+        return None
+    return same.sort_values("beyond", ascending=False, kind="stable").iloc[0]
+
+
 def _row_cells(r: pd.Series, groupings: tuple[Grouping, ...]) -> list[str]:
     interval = f"{r['low']:.3f}-{r['high']:.3f}" if np.isfinite([r["low"], r["high"]]).all() else ""
     return [e(level_label(r, groupings)), e(test_label(r)), e(METRIC_WORDS.get(r["metric"], "")),

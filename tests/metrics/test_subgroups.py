@@ -184,3 +184,23 @@ def test_the_html_section_says_what_was_searched_and_draws_the_worst_level(monke
     skipped = suite.with_result(assessment(None), res)
     skipped.results.pop("subgroups")
     assert "not searched" in subgroups_section(skipped, enc, Figures())
+
+
+def test_a_subgroup_review_item_finds_its_test_and_draws_its_level():
+    # The review page draws a subgroup finding inside its level: the item's columns and key
+    # (the level is in the finding's tag) lead back to the test behind it.
+    from outputs.html_subgroups import finding_test, level_figure
+
+    real, synthetic = _halves(_cancer(), 0)
+    odd = _shuffled_in(synthetic, "mean radius", "target", "malignant", 0)
+    enc = encode(real, odd, infer(real, odd))
+    res = subgroups(enc, Options(seed=0), lambda *a: None)
+    f = next(f for f in res.findings if f.columns[0] == "mean radius" and f.columns[-1] == "target")
+    assert f.tag == "target=malignant" and f.key().endswith("|target=malignant")
+    test = finding_test(res, f.columns, f.key())
+    assert test is not None
+    assert (test["group_column"], str(test["level"]), test["column"]) == (
+        "target", "malignant", "mean radius")  # fmt: skip
+    assert bool(test["discovered"])
+    assert level_figure(enc, res, test) is not None
+    assert finding_test(res, f.columns, f.key().replace("malignant", "nowhere")) is None
