@@ -8,6 +8,8 @@ Matches found by hash are always confirmed on the values by the callers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -87,18 +89,21 @@ def exact_duplicates(enc: Encoded, side: Side, keys: np.ndarray | None = None) -
     return pd.Series(keys).duplicated(keep=False).to_numpy()
 
 
-def same_except(
-    enc: Encoded, a: Side, ia: np.ndarray, b: Side, ib: np.ndarray, skip: str | None = None
-) -> np.ndarray:
-    """Whether rows ``ia`` of ``a`` and ``ib`` of ``b`` are equal on every analysed column but
-    ``skip`` (missing equals missing): confirms a hash match."""
+def same_on(a: Side, ia: np.ndarray, b: Side, ib: np.ndarray, columns: Iterable[str]) -> np.ndarray:
+    """Whether rows ``ia`` of ``a`` and ``ib`` of ``b`` are equal on ``columns`` (missing equals
+    missing): confirms a hash match."""
     ok = np.ones(len(ia), dtype=bool)
-    for col in enc.analysed:
-        if col == skip:
-            continue
+    for col in columns:
         if col in a.codes:
             ok &= a.codes[col][ia] == b.codes[col][ib]
         else:
             x, y = a.numeric[col][ia], b.numeric[col][ib]
             ok &= (x == y) | (np.isnan(x) & np.isnan(y))
     return ok
+
+
+def same_except(
+    enc: Encoded, a: Side, ia: np.ndarray, b: Side, ib: np.ndarray, skip: str | None = None
+) -> np.ndarray:
+    """:func:`same_on` every analysed column but ``skip``."""
+    return same_on(a, ia, b, ib, (c for c in enc.analysed if c != skip))

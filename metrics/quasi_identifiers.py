@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.encode import Encoded, Side
-from metrics.near_hashes import cell_hash, multipliers, row_hash
+from metrics.encode import Encoded
+from metrics.near_hashes import cell_hash, multipliers, row_hash, same_on
 from metrics.uncertainty import wilson
 
 K = 5
@@ -92,20 +92,6 @@ def _check(enc: Encoded, columns: list[str], sensitive: list[str]) -> None:
         raise ValueError(f"Columns marked both quasi-identifier and sensitive: {both}")
 
 
-def _equal_on(
-    enc: Encoded, a: Side, ia: np.ndarray, b: Side, ib: np.ndarray, cols: list[str]
-) -> np.ndarray:
-    """Whether rows ``ia`` of ``a`` equal rows ``ib`` of ``b`` on ``cols`` (missing = missing)."""
-    ok = np.ones(len(ia), dtype=bool)
-    for col in cols:
-        if col in a.codes:
-            ok &= a.codes[col][ia] == b.codes[col][ib]
-        else:
-            x, y = a.numeric[col][ia], b.numeric[col][ib]
-            ok &= (x == y) | (np.isnan(x) & np.isnan(y))
-    return ok
-
-
 def _diversity(
     enc: Encoded, col: str, r_keys: np.ndarray, s_keys: np.ndarray, small_rows: np.ndarray
 ) -> Diversity:
@@ -164,7 +150,7 @@ def quasi_identifiers(
     matches = pd.Series(s_keys).map(counts).fillna(0).to_numpy(dtype=np.int64)
     hit = np.flatnonzero(matches > 0)
     rep = pd.Series(s_keys[hit]).map(first).to_numpy(dtype=np.int64)
-    matches[hit[~_equal_on(enc, syn, hit, real, rep, columns)]] = 0
+    matches[hit[~same_on(syn, hit, real, rep, columns)]] = 0
     in_real = pd.Series(r_keys).map(counts).to_numpy()
     unique_records = np.flatnonzero(in_real == 1)
     reproduced_keys = pd.Index(np.unique(s_keys[matches > 0]))
