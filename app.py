@@ -27,7 +27,8 @@ PAGES = {
         st.Page("pages/subgroups.py", title="Subgroups", icon=":material/groups:"),
     ],
     "Rows & utility": [
-        st.Page("pages/outliers.py", title="Outliers & privacy", icon=":material/policy:"),
+        st.Page("pages/outliers.py", title="Outliers", icon=":material/policy:"),
+        st.Page("pages/privacy.py", title="Privacy", icon=":material/shield_person:"),
         st.Page("pages/utility.py", title="Utility", icon=":material/model_training:"),
     ],
     "Review": [

@@ -5,6 +5,8 @@
         --json OUT.json [--html OUT.html]
         [--policy POLICY.toml [--review-db URL_OR_FILE]] [--keep-trivial-target]
         [--max-columns N] [--quiet]
+        [--attacks N] [--secret COLUMN ...] [--quasi-identifiers COL,COL,...]
+        [--sensitive COL,COL,...] [--unseen-share SHARE] [--settings FILE]
 
 Exit codes: 0 done (and no policy gate blocks approval), 1 a policy gate fails, or is undecided
 (its score's interval straddles the threshold) and the policy does not set allow_undecided =
@@ -92,13 +94,79 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: SYNTHLENS_MAX_COLUMNS, else 20,000)",
     )
     rep.add_argument("--quiet", action="store_true", help="no progress or warnings on stderr")
+    _privacy_arguments(rep)
     return parser
+
+
+def _privacy_arguments(rep: argparse.ArgumentParser) -> None:
+    """The privacy attacks' options: how many, on which columns, against which control."""
+    rep.add_argument(
+        "--attacks",
+        type=_positive_int,
+        default=2000,
+        metavar="N",
+        help="attacks of each kind the privacy attacks run (default: 2000; fewer is faster "
+        "and gives wider intervals)",
+    )
+    rep.add_argument(
+        "--secret",
+        action="append",
+        metavar="COLUMN",
+        help="a secret column of the inference attack (repeatable); default: the sensitive "
+        f"columns, else the first {_max_secrets()} columns in turn",
+    )
+    rep.add_argument(
+        "--quasi-identifiers",
+        metavar="COL,COL,...",
+        help="columns an attacker may know from elsewhere (age, sex, postcode...), separated "
+        "by commas (a name with a comma goes in a --settings file): the report counts the "
+        "real records they single out that the synthetic data reproduces",
+    )
+    rep.add_argument(
+        "--sensitive",
+        metavar="COL,COL,...",
+        help="columns an attacker must not learn, separated by commas (not also quasi-identifiers)",
+    )
+    rep.add_argument(
+        "--unseen-share",
+        type=_share,
+        metavar="SHARE",
+        help="share (between 0 and 1, e.g. 0.2) of the real rows, at the end of the real file, "
+        "that you confirm the generator was trained without: they are the privacy attacks' "
+        "control when no --holdout is given, and the report states the split",
+    )
+    rep.add_argument(
+        "--settings",
+        metavar="FILE",
+        help="SynthLens settings JSON with the quasi-identifier, sensitive and secret columns "
+        "(default: the .synthlens.json beside --metadata, when there is one); the options "
+        "above override its values",
+    )
+
+
+def _max_secrets() -> int:
+    from metrics.attacks import MAX_SECRETS
+
+    return MAX_SECRETS
 
 
 def _positive_int(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(
+            f"expected a share between 0 and 1 (e.g. 0.2 for the last 20% of the real rows), "
+            f"got {text!r}"
+        )
+    return value
 
 
 def _read(path: str | None, role: str, max_columns: int | None = None):
@@ -155,6 +223,52 @@ def _constraints(path: str | None, schema) -> tuple[str, ...]:
         )
     except rules_declared.ConstraintError as exc:
         raise UsageError(f"{path}: {exc}") from None
+
+
+def _privacy_marks(args, schema) -> dict[str, tuple[str, ...]]:
+    """Quasi-identifier, sensitive and secret columns: the settings file's (``--settings``,
+    else the one beside ``--metadata``), each overridden by its option when given."""
+    from metrics import settings_file as sf
+    from metrics.schema import Kind
+
+    columns = schema.names(Kind.NUMERICAL, Kind.DATETIME, Kind.CATEGORICAL, Kind.BOOLEAN)
+    path = args.settings
+    if path is None and args.metadata and sf.settings_path(args.metadata).is_file():
+        path = str(sf.settings_path(args.metadata))
+    marks = {k: () for k in sf.LISTS}
+    if path is not None:
+        if not Path(path).is_file():
+            raise UsageError(f"settings file not found: {path}")
+        try:
+            marks = sf.read_settings(Path(path), columns).marks()
+        except sf.SettingsError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+    given = {
+        "quasi_identifiers": (args.quasi_identifiers, "--quasi-identifiers"),
+        "sensitive": (args.sensitive, "--sensitive"),
+    }
+    for key, (text, flag) in given.items():
+        if text is not None:
+            marks[key] = _column_list(text.split(","), flag, columns)
+    if args.secret:
+        marks["secrets"] = _column_list(args.secret, "--secret", columns)
+    both = [c for c in marks["quasi_identifiers"] if c in marks["sensitive"]]
+    if both:
+        raise UsageError(sf.both_message(both))
+    return marks
+
+
+def _column_list(names: list[str], flag: str, columns: list[str]) -> tuple[str, ...]:
+    """Column names as given (a name is matched as typed, else without surrounding spaces)."""
+    from metrics.settings_file import unknown_columns_message
+
+    known = set(columns)
+    out = [n if n in known or n.strip() not in known else n.strip() for n in names]
+    out = [n for n in out if n.strip() or n in known]  # "a,,b" and a trailing comma
+    unknown = [n for n in out if n not in known]
+    if unknown:
+        raise UsageError(unknown_columns_message(unknown, flag, columns))
+    return tuple(dict.fromkeys(out))
 
 
 def _progress(quiet: bool):
@@ -216,7 +330,11 @@ def _report(args, policy, store) -> int:
         raise UsageError("the real and synthetic files have no columns in common to compare")
     _check_holdout(args.holdout, holdout, schema)
     constraints = _constraints(args.constraints, schema)
+    marks = _privacy_marks(args, schema)
     if not args.quiet:
+        if args.unseen_share is not None and _holdout_is_control(holdout):
+            print("warning: --unseen-share is not used: the holdout is the privacy attacks' "
+                  "control", file=sys.stderr)  # fmt: skip
         unknown = [f"'{c.name}': {c.reason}" for c in schema.columns
                    if "is unknown here" in (c.reason or "")]  # fmt: skip
         for warning in [*schema.warnings(), *unknown]:  # left-out, empty or constant columns
@@ -240,6 +358,9 @@ def _report(args, policy, store) -> int:
         keep_trivial_target=args.keep_trivial_target,
         skip=frozenset(args.skip),
         constraints=constraints,
+        n_attacks=args.attacks,
+        unseen_share=args.unseen_share or 0.0,
+        **marks,
     )
     from metrics.encode import encode
 
@@ -287,6 +408,13 @@ def gate_word(gate) -> str:
     if gate.status == "undecided":
         return "UNDECIDED"
     return "FAIL" if gate.blocking else "PASS" if gate.passed else "SKIP"
+
+
+def _holdout_is_control(holdout) -> bool:
+    """Whether the privacy attacks take the holdout as their control (not too few rows)."""
+    from metrics.privacy_attacks import MIN_CONTROL_ROWS
+
+    return holdout is not None and len(holdout) >= MIN_CONTROL_ROWS
 
 
 def _check_holdout(path: str | None, holdout, schema) -> None:

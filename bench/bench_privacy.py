@@ -5,6 +5,12 @@ Usage::
     .venv/bin/python bench/bench_privacy.py                 # 100,000 x 100,000 + sdmetrics 5,000
     .venv/bin/python bench/bench_privacy.py --rows 20000 --sdmetrics-rows 1000
     .venv/bin/python bench/bench_privacy.py --skip-sdmetrics
+    .venv/bin/python bench/bench_privacy.py --report-table --rows 100000 [--no-privacy]
+
+``--report-table`` times the privacy metric and the privacy attacks separately on the table the
+report benchmark uses (bench/synth_table.py, seed 1, a holdout of a fifth of the rows, seed 2,
+encoded as bench_report.py encodes it), with each part's wall and CPU time (CPU time counts
+both cores and moves less than wall time when other work shares the machine).
 
 The table: 20 columns (12 numerical with correlations, 5% missing in two of them, 2 whole-number
 columns, 1 datetime, 7 categorical with 2-20 levels). "Synthetic" is an independent sample of the
@@ -131,12 +137,53 @@ def bench_large(n: int) -> None:
     print(f"  {ex.sample_note or 'no subsampling of synthetic or real rows'}")
 
 
+def _timed(run, label: str) -> None:
+    """Run ``run(progress)`` and print the wall and CPU time between its progress messages."""
+    marks = [(time.perf_counter(), time.process_time(), "start")]
+    last = [""]
+
+    def progress(_fraction: float, message: str) -> None:
+        step = message.split(":")[0] + ":" + message.split(":")[1] if ":" in message else message
+        if step != last[0]:
+            last[0] = step
+            marks.append((time.perf_counter(), time.process_time(), step))
+
+    run(progress)
+    marks.append((time.perf_counter(), time.process_time(), "end"))
+    t0, c0 = marks[0][:2]
+    print(f"  {label}: {marks[-1][0] - t0:.2f} s wall, {marks[-1][1] - c0:.2f} s CPU")
+    marks[0] = (t0, c0, "(before the first progress message)")
+    for (t1, c1, step), (t2, c2, _) in zip(marks, marks[1:], strict=False):
+        print(f"    {step:<50} {t2 - t1:7.2f} s wall {c2 - c1:7.2f} s CPU")
+
+
+def bench_report_table(n: int, privacy: bool, attacks: bool) -> None:
+    from bench.synth_table import make_pair
+    from metrics.privacy_attacks import MAX_ATTACKER_ROWS, compute_attacks
+
+    real, synthetic, schema = make_pair(n, seed=1)
+    holdout, _, _ = make_pair(max(n // 5, 1000), seed=2)
+    enc = encode(real, synthetic, schema, holdout)
+    print(f"{n:,} real x {n:,} synthetic x {real.shape[1]} columns, {holdout.shape[0]:,} holdout:")
+    if privacy:
+        _timed(lambda p: compute_privacy(enc, Options(), p), "compute_privacy")
+    if attacks:
+        label = f"compute_attacks (2,000 attacks, attacker rows capped at {MAX_ATTACKER_ROWS:,})"
+        _timed(lambda p: compute_attacks(enc, Options(), p), label)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--sdmetrics-rows", type=int, default=5_000)
     parser.add_argument("--skip-sdmetrics", action="store_true")
+    parser.add_argument("--report-table", action="store_true", help="time privacy and attacks")
+    parser.add_argument("--no-privacy", action="store_true", help="with --report-table")
+    parser.add_argument("--no-attacks", action="store_true", help="with --report-table")
     args = parser.parse_args()
+    if args.report_table:
+        bench_report_table(args.rows, not args.no_privacy, not args.no_attacks)
+        return
     if not args.skip_sdmetrics:
         bench_sdmetrics(args.sdmetrics_rows)
     bench_large(args.rows)

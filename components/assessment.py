@@ -81,10 +81,16 @@ def current_options() -> Options:
     chosen = state.scoring()
     # Declared constraints and dropped rules are part of the options, so changing them on the
     # Schema page is a new run (cached by repr(options)).
+    marks = state.privacy_marks()
     return Options(correlation=chosen["correlation"],
                    sdmetrics_compatible=chosen["sdmetrics_compatible"],
                    constraints=state.constraints(),
-                   dropped_rules=state.dropped_rules())  # fmt: skip
+                   dropped_rules=state.dropped_rules(),
+                   n_attacks=state.attack_count(),
+                   secrets=marks["secrets"],
+                   quasi_identifiers=marks["quasi_identifiers"],
+                   sensitive=marks["sensitive"],
+                   unseen_share=state.unseen_share())  # fmt: skip
 
 
 def _used_tables(schema: Schema) -> dict[str, state.Table]:

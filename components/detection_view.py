@@ -1,4 +1,4 @@
-"""The detection section of the Outliers & privacy page: the score with its interval, the
+"""The detection section of the Outliers page: the score with its interval, the
 columns that give the synthetic rows away, and where in those columns the two sides differ."""
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The Outliers & privacy page body: copies in plain words, flagged rows, distances."""
+"""The Outliers page body: flagged rows by reason, each beside its closest real record.
+
+Copies, distances and the privacy attacks are on the Privacy page (components/privacy_view.py).
+"""
 
 from __future__ import annotations
 
@@ -8,25 +11,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import row_compare, scorecard, state
+from components import row_compare, state
 from components.assessment import Loaded
 from metrics import flags as flags_mod
-from metrics import privacy as privacy_mod
 from metrics.flags_combos import IMPLAUSIBLE_SHARE
-from metrics.flags_kinds import BROKEN_RULE, FLAG_KINDS, IMPLAUSIBLE, NEAR_COPY
-from metrics.privacy_info import near_copy_sentence
+from metrics.flags_kinds import BROKEN_RULE, FLAG_KINDS, IMPLAUSIBLE
 from metrics.results import MetricResult
-from metrics.uncertainty import interval_words
 from outputs import row_charts
 from outputs.escape import md
-from outputs.result_words import (
-    DISTANCE_WORDS,
-    KIND_LABELS,
-    copy_sentence,
-    dcr_sentence,
-    privacy_help,
-    reason_meanings,
-)
+from outputs.result_words import KIND_LABELS, reason_meanings
 from outputs.result_words import pct as _pct
 from outputs.review_items import COUNT_RULE
 from outputs.words import plural
@@ -37,37 +30,6 @@ LABELS = {k: KIND_LABELS.get(k) or _NEW_LABELS.get(k) or k.replace("_", " ").cap
           for k in dict.fromkeys((*FLAG_KINDS, *KIND_LABELS))}  # fmt: skip
 MAX_TABLE_ROWS = 2000  # rows sent to the browser per page of the flagged-rows table
 ROW_HEIGHT = 66  # taller than 64 px: Streamlit then wraps a long "Why" onto more lines
-
-
-def privacy_summary(loaded: Loaded) -> None:
-    """Copy count, DCR share and the privacy score, each with what it means."""
-    res = loaded.assessment.result("privacy")
-    if res is None or res.error:
-        st.warning(f"Privacy was not measured: {res.error if res else 'no result'}")
-        return
-    ex, n = privacy_mod.info(res), loaded.enc.synthetic.n_rows
-    box = st.error if ex.exact_copies else st.success
-    box(copy_sentence(ex, n), icon=":material/content_copy:")
-    st.markdown(md(near_copy_sentence(ex)))
-    st.markdown(dcr_sentence(ex, split=loaded.enc.holdout is None))
-    st.caption(ex.holdout_note + " " + ex.sample_note)
-    near = flags_mod.info(loaded.assessment.result("row_flags")).count_by_kind.get(NEAR_COPY, 0)
-    a, b, c, d = st.columns(4)
-    a.metric("Privacy score", f"{res.score:.2f}", help=privacy_help(), border=True)
-    a.caption(md(scorecard.verdict(res.score, res.interval, res.floor) + ": "
-                 + interval_words(res.score, res.interval, res.floor)))  # fmt: skip
-    b.metric("Exact copies", f"{ex.exact_copies:,} of {n:,}", border=True,
-             help="Synthetic rows equal to a real row on every compared column (id and text "
-                  f"columns left out). {ex.baseline_note}")  # fmt: skip
-    c.metric("Nearer training rows", _pct(ex.dcr_share), border=True,
-             help="DCR share: of the synthetic rows, the share whose closest real record is a "
-                  f"training row. Expected without memorisation: {_pct(ex.dcr_expected)}.")  # fmt: skip
-    c.caption(f"expected {_pct(ex.dcr_expected)}")
-    d.metric("Near copies", f"{near:,}", border=True,
-             help="Synthetic rows (not exact copies) equal to a real row on every column but "
-                  "one number, at most 1% of its range apart, or closer to a training record "
-                  "than 99% of real holdout rows get.")  # fmt: skip
-    d.caption(f"threshold: distance {ex.near_copy_threshold:.3g}")
 
 
 def reason_overview(loaded: Loaded) -> None:
@@ -240,27 +202,3 @@ def row_comparison(loaded: Loaded, flag: pd.Series) -> None:
     row_compare.show(loaded, int(flag["row"]), closest if closest >= 0 else None,
                      str(flag["reason"]), list(flag["kinds"]), state.redact(),
                      columns=tuple(flag.get("columns", ())))  # fmt: skip
-
-
-def distance_chart(loaded: Loaded, key: str = "dcr_hist") -> None:
-    """Distances to the closest training record: synthetic rows against real holdout rows."""
-    res = loaded.assessment.result("privacy")
-    if res is None or res.error:
-        return
-    ex = privacy_mod.info(res)
-    syn, hold = np.asarray(ex.dcr_synthetic), np.asarray(ex.dcr_holdout)
-    thr = float(ex.near_copy_threshold)
-    st.plotly_chart(row_charts.distance_histogram(syn, hold, thr), key=key)
-    copies = int(np.sum(syn == 0))
-    lines = [
-        "Each bar is the share of rows at that distance from their closest training record. "
-        "If the generator does not copy, the amber synthetic bars sit where the green holdout "
-        "bars (real rows it never saw) sit; amber bars piled up to the left mean rows too close "
-        "to real ones.",
-        f"{plural(copies, 'synthetic row')} {'sits' if copies == 1 else 'sit'} at distance 0 "
-        "(identical on every compared column)." if copies else "",
-        f"Left of the red line ({thr:.3g}) only 1% of holdout rows fall: synthetic rows there "
-        "are flagged as near copies." if math.isfinite(thr) else "",
-    ]  # fmt: skip
-    st.caption(" ".join(p for p in lines if p))
-    st.caption(DISTANCE_WORDS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import outliers_view, row_compare, state
+from components import privacy_view, row_compare, state
 from components import review_state as rs
 from components.assessment import Loaded
 from components.review_queue import SEVERITY_BADGE, kind_label, show_flash
@@ -18,7 +18,7 @@ from outputs.review_report import finding_rows
 from outputs.words import plural
 from review import Item
 
-REAL_LIKE_FINDINGS = ("exact_copies", "copied_rows", "near_copy_rows")
+REAL_LIKE_FINDINGS = ("exact_copies", "copied_rows", "near_copy_rows", "unique_copies")
 # (status, label, shortcut, icon, help for a finding, help for a row)
 ACTIONS = (
     ("accepted", "Accept", "A", ":material/check:",
@@ -61,7 +61,7 @@ def _finding_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
     cols = [c for c in item.columns if c in names]
     try:
         if item.kind == "dcr_closer_to_training":
-            outliers_view.distance_chart(loaded, key=f"dcr-{item.id}")
+            privacy_view.distance_chart(loaded, key=f"dcr-{item.id}")
         elif item.kind == "subgroup" and _subgroup_chart(item, loaded):
             pass
         elif item.kind == "pair" and len(cols) >= 2 or ev.get("chart") == "joint":

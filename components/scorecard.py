@@ -80,13 +80,14 @@ FINDING_PAGES = {
     "coverage": ("pages/columns.py", "Columns", ":material/bar_chart:"),
     "validity": ("pages/columns.py", "Columns", ":material/bar_chart:"),
     "pair_trends": ("pages/pairs.py", "Pairs", ":material/grid_on:"),
-    "detection": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
-    "privacy": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
-    "row_flags": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
+    "detection": ("pages/outliers.py", "Outliers", ":material/policy:"),
+    "privacy": ("pages/privacy.py", "Privacy", ":material/shield_person:"),
+    "privacy_attacks": ("pages/privacy.py", "Privacy", ":material/shield_person:"),
+    "row_flags": ("pages/outliers.py", "Outliers", ":material/policy:"),
     "utility": ("pages/utility.py", "Utility", ":material/model_training:"),
     "subgroups": ("pages/subgroups.py", "Subgroups", ":material/groups:"),
     # The rows that break a rule are listed, with their values, among the flagged rows.
-    "rules": ("pages/outliers.py", "Outliers & privacy", ":material/policy:"),
+    "rules": ("pages/outliers.py", "Outliers", ":material/policy:"),
 }
 
 

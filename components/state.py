@@ -26,6 +26,9 @@ _SCORING = "synthlens.scoring"
 _CONSTRAINTS = "synthlens.rules.constraints"
 _DROPPED = "synthlens.rules.dropped"
 _CONSTRAINT_FILES = "synthlens.rules.files"
+_PRIVACY_MARKS = "synthlens.privacy.marks"
+_UNSEEN_SHARE = "synthlens.privacy.unseen_share"
+_N_ATTACKS = "synthlens.privacy.n_attacks"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ def set_table(role: str, value: Table | None) -> None:
         st.session_state.pop(_CONSTRAINTS, None)
         st.session_state.pop(_DROPPED, None)
         st.session_state.pop(_CONSTRAINT_FILES, None)
+        st.session_state.pop(_PRIVACY_MARKS, None)
+    if role in ("real", "holdout"):  # a confirmed split is about these real rows
+        st.session_state.pop(_UNSEEN_SHARE, None)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,45 @@ def set_rule_dropped(rule_id: str, dropped: bool) -> None:
     else:
         now.discard(rule_id)
     st.session_state[_DROPPED] = frozenset(now)
+
+
+PRIVACY_MARK_KINDS = ("quasi_identifiers", "sensitive", "secrets")
+
+
+def privacy_marks() -> dict[str, tuple[str, ...]]:
+    """Columns the user marked for the privacy attacks: ``quasi_identifiers``, ``sensitive``
+    and ``secrets`` (the inference attack's secret columns; empty = the default)."""
+    marks = st.session_state.get(_PRIVACY_MARKS, {})
+    return {k: tuple(marks.get(k, ())) for k in PRIVACY_MARK_KINDS}
+
+
+def set_privacy_marks(**marks: tuple[str, ...]) -> None:
+    """Set some of :func:`privacy_marks` (unknown kinds are refused)."""
+    unknown = set(marks) - set(PRIVACY_MARK_KINDS)
+    if unknown:
+        raise ValueError(f"unknown privacy marks: {sorted(unknown)}")
+    now = dict(privacy_marks())
+    now.update({k: tuple(dict.fromkeys(v)) for k, v in marks.items()})
+    st.session_state[_PRIVACY_MARKS] = now
+
+
+def unseen_share() -> float:
+    """Share of the real rows, at the end of the file, that the user confirmed the generator
+    was trained without (0 = none confirmed)."""
+    return float(st.session_state.get(_UNSEEN_SHARE, 0.0))
+
+
+def set_unseen_share(share: float) -> None:
+    st.session_state[_UNSEEN_SHARE] = float(share)
+
+
+def attack_count() -> int:
+    """Attacks per kind the privacy attacks run (``Options.n_attacks``)."""
+    return int(st.session_state.get(_N_ATTACKS, 2000))
+
+
+def set_attack_count(n: int) -> None:
+    st.session_state[_N_ATTACKS] = int(n)
 
 
 def constraints_file_applied(digest: str) -> bool:

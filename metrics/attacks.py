@@ -39,6 +39,16 @@ MAX_ATTEMPTS_PER_ATTACK = 100
 INFERENCE_TOLERANCE = 0.05  # anonymeter's relative tolerance for a numeric secret
 MAX_SECRETS = 10  # secrets tried in turn when none is chosen
 NO_BETTER = "the attack does no better than its random baseline"
+# Where control records may be guessed right this often (the control rate's interval reaches
+# it) an attack without evidence of risk says nothing: the risk's denominator 1 - control
+# vanishes and its interval spans most of [0, 1] whatever the training rows give. Such a result
+# is reported but not counted (``informative`` False).
+MAX_CONTROL_RATE = 0.9
+UNINFORMATIVE = (
+    f"control records may be guessed right {MAX_CONTROL_RATE:.0%} of the time or more and "
+    "training records do no better beyond noise, so the attack cannot show what the synthetic "
+    "data adds: reported, not counted"
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,7 @@ class AttackResult:
     columns: tuple[str, ...]
     note: str = ""
     by_secret: tuple[AttackResult, ...] = ()
+    informative: bool = True  # False: no evidence of risk and control rates near 1 (see above)
 
     def to_dict(self) -> dict:
         """The JSON shape of ``privacy.attacks.<attack>``."""
@@ -74,6 +85,7 @@ class AttackResult:
             "n_attacks": self.n_attacks,
             "columns": list(self.columns),
             "note": self.note,
+            "informative": self.informative,
         }
         if self.by_secret:
             out["by_secret"] = [r.to_dict() for r in self.by_secret]
@@ -114,6 +126,11 @@ def result(
     risk, interval = _bound(residual, float(np.hypot(t[1] * der_t, c[1] * der_c)))
     if b[0] >= t[0]:
         note = "; ".join(filter(None, [NO_BETTER, note]))
+    # Evidence of a risk always counts; otherwise the control rate's interval must stay below
+    # MAX_CONTROL_RATE for the attack to be able to show one.
+    informative = interval[0] > 0 or _bound(*c)[1][1] < MAX_CONTROL_RATE
+    if not informative:
+        note = "; ".join(filter(None, [note, UNINFORMATIVE]))
     return AttackResult(
         attack=attack,
         risk=risk,
@@ -126,6 +143,7 @@ def result(
         n_attacks=n_t,
         columns=tuple(columns),
         note=note,
+        informative=informative,
     )
 
 
@@ -362,8 +380,13 @@ def inference(
         per_secret.append(
             result("inference", (k_t, k_c, k_b), (n, n, n_b), [*aux, s], f"secret {s}", confidence)
         )
-    worst = max(per_secret, key=lambda r: (r.interval[1], r.risk))
+    # The riskiest secret among those that can show a risk (see MAX_CONTROL_RATE).
+    pool = [r for r in per_secret if r.informative] or per_secret
+    worst = max(pool, key=lambda r: (r.interval[1], r.risk))
     note = f"riskiest of {len(secrets)} secret column(s): {worst.note.removeprefix('secret ')}"
     if len(secrets) == MAX_SECRETS and secrets == default_secrets(enc):
         note += f" (the first {MAX_SECRETS} columns were tried in turn)"
+    left = len(per_secret) - sum(r.informative for r in per_secret)
+    if left and any(r.informative for r in per_secret):
+        note += f"; {left} secret(s) left out: control records may be guessed right {MAX_CONTROL_RATE:.0%} of the time or more"
     return replace(worst, note=note, columns=tuple(secrets), by_secret=tuple(per_secret))

@@ -12,6 +12,11 @@ search here takes the attacks (a few thousand queries) against every synthetic r
 that stay in cache, on two threads; one pass per column and block. For attribute inference with
 several secrets it computes every column's part once per block and takes, per secret, the
 argmin of the total minus that secret's part (the attacker knows every column but the secret).
+
+Missing numbers are filled by whole query rows and candidate columns (which rows and columns are
+missing is known before the block is computed) rather than by a NaN scan of every block: the
+scan and its masked writes took two thirds of the search on a table with missing values, and the
+parts, sums and neighbours are the same to the bit.
 """
 
 from __future__ import annotations
@@ -49,28 +54,46 @@ def _add_part(
     gap: float,
     buf: np.ndarray,
     flags: np.ndarray,
-    sign: float = 1.0,
+    nans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> None:
-    """``total += sign * d_c`` for one column over a query block x candidate block, in place
-    (buffers small enough to stay in cache: the search is bound by memory traffic)."""
+    """``total += d_c`` for one column over a query block x candidate block, in place (buffers
+    small enough to stay in cache: the search is bound by memory traffic). ``buf`` (numbers) or
+    ``flags`` (categories) keep the column's part for a leave-one-out subtraction."""
     if cat:
         np.not_equal(q[:, None], s[None, :], out=flags)
-        if sign > 0:
-            np.add(total, flags, out=total)
-        else:
-            np.subtract(total, flags, out=total)
+        np.add(total, flags, out=total)
         return
     np.subtract(q[:, None], s[None, :], out=buf)
     np.abs(buf, out=buf)
     if gap:
+        _fill_missing(buf, q, s, gap, nans)
+    np.add(total, buf, out=total)
+
+
+def _fill_missing(
+    buf: np.ndarray,
+    q: np.ndarray,
+    s: np.ndarray,
+    gap: float,
+    nans: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> None:
+    """Replace the NaN parts: 1 where both sides are missing, ``gap`` where one is.
+
+    ``nans`` = (query rows missing, candidate columns missing, candidate missing mask) of this
+    block, when the values hold no infinity: then a NaN part comes only from a missing value, and
+    writing whole rows and columns costs a fraction of a full NaN scan of the block.
+    """
+    if nans is None:
         nan = np.isnan(buf)
         if nan.any():
             both = np.isnan(q)[:, None] & np.isnan(s)[None, :]
             buf[nan] = np.where(both, 1.0, gap)[nan]
-    if sign > 0:
-        np.add(total, buf, out=total)
-    else:
-        np.subtract(total, buf, out=total)
+        return
+    q_rows, s_cols, s_nan = nans
+    if len(s_cols):
+        buf[:, s_cols] = gap
+    if len(q_rows):
+        buf[q_rows] = np.where(s_nan, np.float32(1.0), np.float32(gap))
 
 
 # long: the blockwise loop with its per-secret leave-one-out; splitting it hides the buffers.
@@ -117,9 +140,19 @@ def nearest_gower(
     ]
     out = np.zeros((len(leave_out), nq, k), dtype=np.int64)
 
+    # Without infinities a NaN part comes only from a missing value: fill rows and columns.
+    finite = not any(
+        np.isinf(a).any() for a, cat in zip([*f, *g], [*is_cat, *is_cat], strict=True) if not cat
+    )
+    s_nan = [np.isnan(a) if gap else None for a, gap in zip(g, gaps, strict=True)]
+
     def work(start: int) -> None:
         stop = min(start + QUERY_BLOCK, nq)
         qb = [a[start:stop] for a in f]
+        none = np.zeros(0, dtype=np.int64)
+        q_nan = [
+            np.flatnonzero(np.isnan(a)) if gap else none for a, gap in zip(qb, gaps, strict=True)
+        ]
         shape = (stop - start, min(CANDIDATE_BLOCK, ns))
         total, buf, d = (np.empty(shape, dtype=np.float32) for _ in range(3))
         flags = np.empty(shape, dtype=bool)
@@ -127,19 +160,30 @@ def nearest_gower(
         best_i = np.zeros((len(leave_out), stop - start, k), dtype=np.int64)
         for c0 in range(0, ns, CANDIDATE_BLOCK):
             width = min(CANDIDATE_BLOCK, ns - c0)
-            t, b, fl = total[:, :width], buf[:, :width], flags[:, :width]
+            t, b, fl, dd = total[:, :width], buf[:, :width], flags[:, :width], d[:, :width]
+            nans: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+            for c, mask in enumerate(s_nan):
+                if mask is not None and finite:
+                    m = mask[c0 : c0 + width]
+                    nans[c] = (q_nan[c], np.flatnonzero(m), m)
             t.fill(0.0)
             for c in range(len(f)):
-                _add_part(t, qb[c], g[c][c0 : c0 + width], is_cat[c], gaps[c], b, fl)
+                _add_part(t, qb[c], g[c][c0 : c0 + width], is_cat[c], gaps[c], b, fl, nans.get(c))
             for i, drop in enumerate(leave_out):
                 if drop is None:
                     _merge(best[i], best_i[i], t, c0, k)
                     continue
-                dd = d[:, :width]
-                np.copyto(dd, t)
-                _add_part(
-                    dd, qb[drop], g[drop][c0 : c0 + width], is_cat[drop], gaps[drop], b, fl, -1.0
-                )
+                # total minus the left-out column's part (recomputed: cheaper than keeping it).
+                if is_cat[drop]:
+                    np.not_equal(qb[drop][:, None], g[drop][None, c0 : c0 + width], out=fl)
+                    np.subtract(t, fl, out=dd)
+                else:
+                    np.subtract(qb[drop][:, None], g[drop][None, c0 : c0 + width], out=b)
+                    np.abs(b, out=b)
+                    if gaps[drop]:
+                        sd = g[drop][c0 : c0 + width]
+                        _fill_missing(b, qb[drop], sd, gaps[drop], nans.get(drop))
+                    np.subtract(t, b, out=dd)
                 _merge(best[i], best_i[i], dd, c0, k)
         out[:, start:stop] = best_i
 

@@ -136,29 +136,36 @@ def _key(cols: np.ndarray, ops: np.ndarray, vals: np.ndarray) -> tuple:
 
 
 def univariate(syn: Table, is_cat: Sequence[bool], n: int, gen: np.random.Generator) -> Predicates:
-    """Up to ``n`` one-condition predicates that single out ``syn`` (anonymeter's univariate)."""
+    """Up to ``n`` one-condition predicates that single out ``syn`` (anonymeter's univariate).
+
+    Whether a candidate matches exactly one row is known where it is built (a value seen once,
+    the only missing cell, an extreme held by one row), so no candidate is counted again."""
     found: list[tuple[int, int, float]] = []
+    single: list[bool] = []
     for c, values in enumerate(syn):
         nan = np.isnan(values)
         if nan.sum() == 1:
             found.append((c, NULL, np.nan))
+            single.append(True)
         present = values[~nan]
         if not is_cat[c] and present.size:
-            found += [(c, LE, float(present.min())), (c, GE, float(present.max()))]
+            lo, hi = present.min(), present.max()
+            found += [(c, LE, float(lo)), (c, GE, float(hi))]
+            single += [int((present <= lo).sum()) == 1, int((present >= hi).sum()) == 1]
         levels, counts = np.unique(present, return_counts=True)
-        found += [(c, EQ, float(v)) for v in levels[counts == 1]]
+        once = levels[counts == 1]
+        found += [(c, EQ, float(v)) for v in once]
+        single += [True] * len(once)
     order = gen.permutation(len(found))
-    cands = [found[i] for i in order]
-    if not cands:
+    if not found:
         return _empty(1)
-    preds = (
-        np.array([[c] for c, _, _ in cands]),
-        np.array([[o] for _, o, _ in cands]),
-        np.array([[v] for _, _, v in cands], dtype=float),
+    keep = order[np.flatnonzero(np.asarray(single)[order])[:n]]
+    cands = [found[i] for i in keep]
+    return (
+        np.array([c for c, _, _ in cands], dtype=np.int64).reshape(-1, 1),
+        np.array([o for _, o, _ in cands], dtype=np.int64).reshape(-1, 1),
+        np.array([v for _, _, v in cands], dtype=float).reshape(-1, 1),
     )
-    single = count_matches(Index(syn), preds) == 1
-    keep = np.flatnonzero(single)[:n]
-    return preds[0][keep], preds[1][keep], preds[2][keep]
 
 
 def multivariate(

@@ -114,10 +114,19 @@ CATALOGUE: tuple[Entry, ...] = (
           "real ones: 1 = no better than a coin (ROC AUC 0.5), 0 = every row told apart (AUC 1).",
           "metrics.detection:detection", "rows", rendering="detection_view", info="metrics.detection:DetectionInfo", weight=4.0,
           method="interval: DeLong's interval on the cross-validated out-of-fold ROC AUC, mapped to the score; floor: the same classifier telling the real rows from the holdout (or two seeded halves of the real rows), size-matched up to 5,000 rows a side, seeded"),
+    Entry("privacy_attacks", "privacy", "Can someone holding the synthetic data single out, "
+          "link or infer the people in the training data better than people it never saw? "
+          "1 minus the largest attack risk's upper bound (risk = (train - control) / "
+          "(1 - control)); reported, and the privacy score is at most it.",
+          "metrics.privacy_attacks:compute_attacks", "table", kinds=ANALYSED,
+          rendering="attacks_view", info="metrics.privacy_attacks_info:AttacksInfo", counts=False,
+          weight=3.0,
+          method="anonymeter 1.1's definitions: each rate's Wilson centre and half-width; risk = (train - control) / (1 - control), its error propagated from both rates, clipped to [0, 1]; control = the uploaded holdout or the last rows of the real file the user confirmed unseen; seeded attack targets (n_attacks per side) and a random-guess baseline; membership: DeLong's interval on the AUC of distance to the closest synthetic row, training against control rows"),
     Entry("privacy", "privacy", "Are real records copied or nearly copied? 1 = synthetic rows "
           "are no closer to the training rows than to unseen real rows, and no more exact copies "
           "than chance gives.", "metrics.privacy:compute_privacy", "rows",
           kinds=ANALYSED, rendering="privacy_view", info="metrics.privacy:PrivacyInfo", weight=3.0,
+          needs=("privacy_attacks",),
           method="interval: Wilson intervals on the rates and shares (the DCR share on its effective rows: synthetic rows sharing a nearest real record count once), Newcombe's interval on the copy excess, propagated through min(copy score, DCR score); floor: mean score of seeded binomial draws of an independent real sample of the synthetic size against the holdout reference (uploaded holdout or seeded split)"),
     Entry("utility", "utility", "Does a model trained on synthetic data keep the skill of one "
           "trained on real data, on real rows? Relative to no skill: (TSTR - B) / (TRTR - B) on "

@@ -26,6 +26,34 @@ from metrics.results import MetricResult
 NATURAL_COPY_LIMIT = 0.05
 
 
+def _flag_unique(ex, ev: Events, notes: list[str], natural: float, words: str) -> None:
+    """Where equal rows are common, flag only the copies of records found once in the training
+    data (and in no holdout row): an honest generator rarely reproduces one."""
+    uc = ex.unique_copies
+    if uc is None or not uc.copies:
+        notes.append(
+            f"Exact copies not flagged row by row: {natural:.0%} of holdout rows equal a "
+            "real row too, so equal rows are common in this data; no synthetic row reproduces a "
+            "record found once."
+        )
+        return
+    copy_of = np.asarray(uc.copy_of)
+    ev.add(
+        COPIED,
+        "",
+        np.asarray(uc.rows),
+        1.0 - float(np.nan_to_num(uc.natural_rate)),
+        lambda r: (
+            f"exact copy of real row {copy_of[r]} {words}, a record found only once in "
+            "the training data"
+        ),
+    )
+    notes.append(
+        f"Exact copies flagged only where they reproduce a record found once: {natural:.0%} of "
+        "holdout rows equal a real row too, so equal rows are common in this data."
+    )
+
+
 def flag_copies(privacy: MetricResult, ev: Events, notes: list[str]) -> float | None:
     """Flag exact and near copies of real rows; the near-copy threshold used (NaN without a
     holdout, None when copies were not checked)."""
@@ -35,9 +63,8 @@ def flag_copies(privacy: MetricResult, ev: Events, notes: list[str]) -> float | 
         return None
     copy_of = np.asarray(ex.exact_copy_of)
     natural = float(ex.holdout_copy_rate)
-    m = len(ex.columns)
+    words = f"on all {len(ex.columns)} analysed columns"
     if natural <= NATURAL_COPY_LIMIT:
-        words = f"on all {m} analysed columns"
         rows = np.flatnonzero(copy_of >= 0)
         ev.add(
             COPIED,
@@ -47,10 +74,7 @@ def flag_copies(privacy: MetricResult, ev: Events, notes: list[str]) -> float | 
             lambda r: f"exact copy of real row {copy_of[r]} {words}",
         )
     else:
-        notes.append(
-            f"Exact copies not flagged row by row: {natural:.0%} of holdout rows equal a "
-            "real row too, so equal rows are common in this data."
-        )
+        _flag_unique(ex, ev, notes, natural, words)
     one_cell = _flag_one_cell(ex, ev, notes)
     thr = float(ex.near_copy_threshold)
     d, closest = np.asarray(ex.dcr_synthetic), np.asarray(ex.closest_real)

@@ -30,3 +30,13 @@ class Options:
     # ids of discovered rules the user dropped on the Schema page (see metrics/rules.py).
     constraints: tuple[str, ...] = ()
     dropped_rules: frozenset[str] = field(default_factory=frozenset)
+    # Privacy attacks (metrics/privacy_attacks.py): attacks per kind, the secret columns of the
+    # inference attack (empty = the sensitive columns, else the first columns in turn), the
+    # quasi-identifier and sensitive columns the user marked on the Schema page, and the share
+    # of real rows at the end of the file the user confirms the generator never saw (a control
+    # set when no holdout was uploaded; 0 = none confirmed).
+    n_attacks: int = 2000
+    secrets: tuple[str, ...] = ()
+    quasi_identifiers: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
+    unseen_share: float = 0.0

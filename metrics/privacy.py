@@ -41,12 +41,10 @@ sit in either half and the share stays near 0.5, so the exact-copy count is the 
 
 Score
 -----
-``dcr_score = min(1, (1 - share) / (1 - expected))``, which is sdmetrics' ``min(1, 2 * (1 -
-share))`` when the sets are equal; ``copy_score = max(0, 1 - COPY_WEIGHT * excess)`` where ``excess = max(0, exact_copy_rate -
-holdout_copy_rate) + max(0, near_copy_rate - holdout_near_copy_rate)``; ``score =
-min(dcr_score, copy_score)``. A verbatim copy discloses its record outright, and a near copy all
-of it but one nudged number, so copies above the natural rate weigh ten times the copy rate (5 %
-excess copies halve the score, 10 % give 0), and the worse of the two kinds of evidence decides.
+``dcr_score = min(1, (1 - share) / (1 - expected))`` (sdmetrics' ``min(1, 2 * (1 - share))`` for
+equal sets); the copy part ``max(0, 1 - COPY_WEIGHT * (copy excess + near-copy excess))``: a copy
+discloses its record outright, so 5% excess copies halve it. The lowest of the copy part, the
+DCR score and the attacks' part decides (:mod:`metrics.privacy_score`, which says which).
 
 Intervals, floor and findings
 -----------------------------
@@ -62,15 +60,14 @@ discloses a real record outright. Copies at or below the natural rate are not a 
 
 Size
 ----
-Exact and one-cell near copies use every row (hashing and sorting). The nearest-neighbour searches use at most
-:data:`MAX_SEARCH_ROWS` real and synthetic rows (a seeded sample beyond that, stated in
-``PrivacyInfo.sample_note``), the holdout's distances at most :data:`MAX_HOLDOUT_QUERIES` holdout
-rows (enough for a percentile), and with an uploaded holdout the DCR share at most
-:data:`MAX_SHARE_QUERIES` synthetic rows (standard error below 0.004).
+Exact and one-cell near copies use every row (hashing). Searches: at most :data:`MAX_SEARCH_ROWS`
+synthetic rows and :data:`MAX_REFERENCE_ROWS` real and holdout rows each (seeded samples, stated in
+``sample_note``; training and holdout sampled alike, so the expected DCR share holds; 100k x 100k
+took 17 s of a 30 s report budget), :data:`MAX_HOLDOUT_QUERIES` holdout rows (for a percentile),
+and with an uploaded holdout :data:`MAX_SHARE_QUERIES` synthetic rows for the DCR share.
 
-The values measured travel in :class:`PrivacyInfo` (read with :func:`info`; it and the JSON
-section live in :mod:`metrics.privacy_info`); row matching and the holdout split live in
-:mod:`metrics.privacy_rows`.
+Values travel in :class:`PrivacyInfo` (:func:`info`; with the JSON in :mod:`metrics.privacy_info`);
+row matching and the holdout split live in :mod:`metrics.privacy_rows`.
 """
 
 from __future__ import annotations
@@ -84,8 +81,16 @@ from metrics import uncertainty
 from metrics.distance import DistanceSpace, Neighbours, nearest
 from metrics.encode import Encoded, Side
 from metrics.options import Options
-from metrics.privacy_copies import copy_findings, copy_sentences, count_copies
-from metrics.privacy_info import NEAR_COPY_PERCENTILE, PrivacyInfo, floor_note, pct, rate_words
+from metrics.privacy_copies import (
+    copy_findings,
+    copy_sentences,
+    count_copies,
+    dcr_finding,
+    paren,
+    unique_findings,
+    unique_sentence,
+)
+from metrics.privacy_info import NEAR_COPY_PERCENTILE, PrivacyInfo, floor_note, pct
 from metrics.privacy_info import privacy_json as privacy_json  # the JSON section, re-exported
 from metrics.privacy_intervals import bounds, counts_of, floors, median_interval
 from metrics.privacy_rows import (
@@ -98,15 +103,16 @@ from metrics.privacy_rows import (
     references,
     sample_rows,
 )
-from metrics.results import Finding, MetricResult, Progress, no_progress, typed_extra
+from metrics.privacy_score import decide
+from metrics.results import MetricResult, Progress, no_progress, typed_extra
 from metrics.schema import Kind
-from metrics.uncertainty import beyond_floor, severity_beyond
+from metrics.unique_copies import unique_copies
 
 NAME = "privacy"
 FAMILY = "privacy"
 HOLDOUT_SPLIT = 0.5
 MIN_SPLIT_ROWS = 10  # real rows needed to split off a holdout
-MAX_SEARCH_ROWS = 100_000
+MAX_SEARCH_ROWS, MAX_REFERENCE_ROWS = 100_000, 50_000
 MAX_HOLDOUT_QUERIES = 5_000  # 1% of them is 50 rows: enough for the near-copy percentile
 MAX_SHARE_QUERIES = 25_000
 COPY_WEIGHT = 10.0
@@ -123,8 +129,12 @@ def _failed(message: str, excluded_columns: list[str] | None = None) -> MetricRe
     return MetricResult(NAME, FAMILY, score=float("nan"), error=message, extra=extra)
 
 
+# long: mostly its numpy-style docstring; the work is in _distances and _finish.
 def compute_privacy(
-    enc: Encoded, options: Options | None = None, progress: Progress = no_progress
+    enc: Encoded,
+    options: Options | None = None,
+    progress: Progress = no_progress,
+    needs: dict[str, MetricResult] | None = None,
 ) -> MetricResult:
     """Exact and one-cell near copies, DCR share against the holdout, NNDR and a privacy score.
 
@@ -138,6 +148,9 @@ def compute_privacy(
         (the floor's draws).
     progress:
         Reports the nearest-neighbour searches.
+    needs:
+        The ``privacy_attacks`` result, when it ran: the score is at most its score
+        (:mod:`metrics.privacy_score`).
 
     Returns
     -------
@@ -164,27 +177,29 @@ def compute_privacy(
             f"synthetic data {syn.n_rows}."
         )
     copies = count_copies(enc)
-    refs = references(enc, rng, MAX_SEARCH_ROWS, MIN_SPLIT_ROWS, HOLDOUT_SPLIT)
+    uc = unique_copies(enc, options.confidence)
+    refs = references(enc, rng, MAX_REFERENCE_ROWS, MIN_SPLIT_ROWS, HOLDOUT_SPLIT)
     space = DistanceSpace.fit(enc)
     s_rows = sample_rows(syn.n_rows, MAX_SEARCH_ROWS, rng)
     base = PrivacyInfo(
         **copies.fields(),
+        unique_copies=uc,
         excluded_columns=excluded,
         columns=list(enc.analysed),
         n_searched=len(s_rows),
         sample_note=_sample_note(enc, len(s_rows)),
     )
     found, d_hold = _distances(enc, space, refs, s_rows, rng, base, progress, options.confidence)
-    return _finish(found, d_hold, s_rows, options)
+    return _finish(found, d_hold, s_rows, options, (needs or {}).get("privacy_attacks"))
 
 
 def _sample_note(enc: Encoded, n_searched: int) -> str:
-    n_hold = enc.holdout.n_rows if enc.holdout is not None else 0
-    if max(enc.synthetic.n_rows, enc.real.n_rows, n_hold) <= MAX_SEARCH_ROWS:
+    n_hold, syn_n = (enc.holdout.n_rows if enc.holdout is not None else 0), enc.synthetic.n_rows
+    if max(enc.real.n_rows, n_hold) <= MAX_REFERENCE_ROWS and syn_n <= MAX_SEARCH_ROWS:
         return ""
     return (
         f"Distances use a seeded sample of {n_searched:,} synthetic rows and at most "
-        f"{MAX_SEARCH_ROWS:,} real and holdout rows; exact and near copies use every row."
+        f"{MAX_REFERENCE_ROWS:,} real and holdout rows; exact and near copies use every row."
     )
 
 
@@ -300,18 +315,27 @@ def _search(
 
 # long: assembles the result (scores, intervals, floors, words, details, findings) in one place.
 def _finish(
-    found: PrivacyInfo, d_hold: np.ndarray, s_rows: np.ndarray, options: Options
+    found: PrivacyInfo,
+    d_hold: np.ndarray,
+    s_rows: np.ndarray,
+    options: Options,
+    attacks: MetricResult | None,
 ) -> MetricResult:
     """Scores, intervals, floors, message, details and findings from the measured values."""
     excess = max(0.0, found.exact_copy_rate - found.holdout_copy_rate)
     near_excess = max(0.0, found.near_copy_rate - found.holdout_near_copy_rate)
     copy_score = float(max(0.0, 1.0 - COPY_WEIGHT * (excess + near_excess)))
-    dcr_score = found.dcr_score
-    score = min(dcr_score, copy_score) if np.isfinite(dcr_score) else copy_score
     counts = counts_of(found)
     b = bounds(counts, COPY_WEIGHT, options.confidence)
     gen = uncertainty.rng(options.seed, NAME, "floor")
     f = floors(counts, COPY_WEIGHT, gen, options.n_boot)
+    d = decide(
+        {"copy": copy_score, "near_excess": near_excess, "dcr": found.dcr_score},
+        {"copy": b.copy_score, "near_excess": b.near_copy_excess, "dcr": b.dcr_score},
+        {"copy": f.copy_score, "dcr": f.dcr_score},
+        found.unique_copies, attacks, COPY_WEIGHT, gen, options.n_boot,
+    )  # fmt: skip
+    copy_score, score = d.copy_score, d.score
     found = replace(
         found,
         copy_score=copy_score,
@@ -324,26 +348,33 @@ def _finish(
         holdout_near_copy_rate_interval=b.holdout_near_copy_rate,
         near_copy_excess_interval=b.near_copy_excess,
         near_copy_score_interval=b.near_copy_score,
-        copy_score_interval=b.copy_score,
+        copy_score_interval=d.copy_interval,
+        copy_rule=d.copy_rule,
+        score_rule=d.rule,
+        score_rule_sentence=d.rule_sentence,
         dcr_share_interval=b.dcr_share,
         dcr_score_interval=b.dcr_score,
-        score_interval=b.score,
+        score_interval=d.interval,
         nndr_median_interval=median_interval(found.nndr[s_rows], options.confidence),
-        floor=f.score,
-        copy_floor=f.copy_score,
+        floor=d.floor,
+        copy_floor=d.copy_floor,
         near_copy_floor=f.near_copy_score,
         dcr_floor=f.dcr_score,
-        floor_note=floor_note(found, f.score, options.n_boot),
+        floor_note=floor_note(found, d.floor, options.n_boot),
     )
     c = options.confidence
     copies, near = copy_sentences(found, b, c)
     closer = (
-        f"{pct(found.dcr_share)} of synthetic rows{_paren(b.dcr_share, c)} are closer to the "
+        f"{pct(found.dcr_share)} of synthetic rows{paren(b.dcr_share, c)} are closer to the "
         f"training rows than to the holdout, against {pct(found.dcr_expected)} for a generator "
         "that does not memorise."
     )
     dcr = [closer if np.isfinite(found.dcr_share) else "", found.holdout_note]
-    parts = [copies, near, found.baseline_note, *dcr, found.sample_note, found.floor_note]
+    unique = unique_sentence(found.unique_copies, c)
+    parts = [
+        found.score_rule_sentence, copies, unique, near, found.baseline_note, *dcr,
+        found.sample_note, found.floor_note,
+    ]  # fmt: skip
     found = replace(found, message=" ".join(p for p in parts if p))
     oc = found.near_copy
     details = pd.DataFrame(
@@ -361,27 +392,9 @@ def _finish(
             ],
         }
     )
-    findings = [*copy_findings(found, copies, near), *_dcr_finding(found, closer)]
+    findings = copy_findings(found, copies, near)
+    findings += [*unique_findings(found, unique, findings), *dcr_finding(found, closer)]
     return MetricResult(
-        NAME, FAMILY, score, found.dcr_share, details, findings, found, interval=b.score,
-        floor=f.score,
+        NAME, FAMILY, score, found.dcr_share, details, findings, found, interval=d.interval,
+        floor=d.floor,
     )  # fmt: skip
-
-
-def _paren(interval: tuple[float, float] | None, confidence: float) -> str:
-    """`` (95% interval 46.6%-50.9%)`` ("" without an interval)."""
-    words = rate_words(interval, confidence)
-    return f" ({words[2:]})" if words else ""
-
-
-def _dcr_finding(found: PrivacyInfo, closer: str) -> list[Finding]:
-    """Memorisation (the DCR share) is a finding only when its score's interval lies below its
-    floor, with its severity from that distance."""
-    beyond = beyond_floor(found.dcr_score_interval, found.dcr_floor)
-    dcr_severity = severity_beyond(beyond)
-    if dcr_severity is None:
-        return []
-    msg = f"{closer} {found.holdout_note}"
-    return [
-        Finding("dcr_closer_to_training", dcr_severity, (), msg, NAME, (), found.dcr_score, beyond)
-    ]

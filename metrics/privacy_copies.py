@@ -30,6 +30,7 @@ from metrics.privacy_intervals import Bounds
 from metrics.privacy_rows import match_rows
 from metrics.results import Finding, Severity
 from metrics.uncertainty import beyond_floor, severity_beyond
+from metrics.unique_copies import UniqueCopies
 
 FINDING_ROWS = 50
 FINDING_EXAMPLES = 3
@@ -102,7 +103,7 @@ def count_copies(enc: Encoded) -> Copies:
     )  # fmt: skip
 
 
-def _paren(interval: tuple[float, float] | None, confidence: float) -> str:
+def paren(interval: tuple[float, float] | None, confidence: float) -> str:
     """`` (95% interval 46.6%-50.9%)`` ("" without an interval)."""
     words = rate_words(interval, confidence)
     return f" ({words[2:]})" if words else ""
@@ -117,7 +118,7 @@ def copy_sentences(found: PrivacyInfo, b: Bounds, confidence: float) -> tuple[st
     exact = (
         f"{found.exact_copies:,} of {n:,} synthetic rows ({pct(found.exact_copy_rate)}"
         f"{rate_words(b.exact_copy_rate, confidence)}) are exact copies of a real row; "
-        f"{pct(found.holdout_copy_rate)} of {who}{_paren(b.holdout_copy_rate, confidence)} "
+        f"{pct(found.holdout_copy_rate)} of {who}{paren(b.holdout_copy_rate, confidence)} "
         f"equal {whom} by nature."
     )
     near = (
@@ -125,7 +126,7 @@ def copy_sentences(found: PrivacyInfo, b: Bounds, confidence: float) -> tuple[st
         f"{rate_words(b.near_copy_rate, confidence)}) are near copies of a real row: equal to it "
         f"on every column but one number, at most {NEAR_SHARE:.0%} of its range apart; "
         f"{pct(found.holdout_near_copy_rate)} of {who}"
-        f"{_paren(b.holdout_near_copy_rate, confidence)} are near copies of {whom} by nature."
+        f"{paren(b.holdout_near_copy_rate, confidence)} are near copies of {whom} by nature."
     )
     return exact, near
 
@@ -168,3 +169,57 @@ def copy_findings(found: PrivacyInfo, exact: str, near: str) -> list[Finding]:
             )  # fmt: skip
         )
     return out
+
+
+def dcr_finding(found: PrivacyInfo, closer: str) -> list[Finding]:
+    """Memorisation (the DCR share) is a finding only when its score's interval lies below its
+    floor, with its severity from that distance."""
+    beyond = beyond_floor(found.dcr_score_interval, found.dcr_floor)
+    dcr_severity = severity_beyond(beyond)
+    if dcr_severity is None:
+        return []
+    msg = f"{closer} {found.holdout_note}"
+    return [
+        Finding(
+            "dcr_closer_to_training", dcr_severity, (), msg, "privacy", (), found.dcr_score, beyond
+        )
+    ]
+
+
+def unique_sentence(uc: UniqueCopies | None, confidence: float) -> str:
+    """Copies of unique training records against their natural rate, in one sentence."""
+    if uc is None or not uc.n_synthetic:
+        return ""
+    who = "holdout rows" if uc.baseline == "holdout" else "fresh real rows (Good-Turing)"
+    return (
+        f"{uc.copies:,} synthetic rows ({pct(uc.rate)}{rate_words(uc.rate_interval, confidence)}) "
+        f"reproduce one of the {uc.n_unique:,} training records found only once; "
+        f"{pct(uc.natural_rate)} of {who}{paren(uc.natural_interval, confidence)} do so by "
+        "nature."
+    )
+
+
+def unique_findings(found: PrivacyInfo, sentence: str, others: list[Finding]) -> list[Finding]:
+    """Copies of unique training records beyond their natural rate (the excess's interval above
+    0) are a finding with their rows: high from 1% excess, medium below, as exact copies; not
+    beside an exact-copy finding unless they set the copy part (one finding per leak)."""
+    uc = found.unique_copies
+    if found.copy_rule != "unique" and any(f.kind == "exact_copies" for f in others):
+        return []
+    if uc is None or not uc.copies or uc.excess_interval is None or uc.excess_interval[0] <= 0:
+        return []
+    severity: Severity = "high" if uc.excess >= 0.01 else "medium"
+    rows = tuple(int(r) for r in uc.rows[:FINDING_ROWS])
+    rule = (
+        " They set the copy part of the privacy score: the exact-copy rate cannot tell them from "
+        "the data's own duplication."
+        if found.copy_rule == "unique"
+        else ""
+    )
+    msg = (
+        f"{sentence} A copy of a record found once discloses that person's whole record.{rule} "
+        f"{uc.note}"
+    )
+    return [
+        Finding("unique_copies", severity, (), msg, "privacy", rows, found.copy_score, uc.excess)
+    ]

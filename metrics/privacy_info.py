@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from metrics.near_copies import OneCell
 from metrics.results import MetricResult
+
+if TYPE_CHECKING:  # unique_copies imports privacy_intervals, which imports this module
+    from metrics.unique_copies import UniqueCopies
 
 NEAR_COPY_PERCENTILE = 1.0
 Interval = tuple[float, float]
@@ -115,6 +118,13 @@ class PrivacyInfo:
     near_copy_floor: float = math.nan
     dcr_floor: float = math.nan
     floor_note: str = ""
+    # Copies of unique training records (metrics.unique_copies), which part set the copy part
+    # ("exact" or "unique") and which rule set the score ("copies", "unique copies",
+    # "memorisation" or "attacks") with its sentence (metrics.privacy_score).
+    unique_copies: UniqueCopies | None = None
+    copy_rule: str = "exact"
+    score_rule: str = ""
+    score_rule_sentence: str = ""
 
 
 def rate_words(interval: Interval | None, confidence: float) -> str:
@@ -175,7 +185,7 @@ _JSON_KEYS = (
     "nndr_median holdout_nndr_median near_copy_threshold n_searched holdout_note sample_note "
     "message excluded_columns floor copy_floor dcr_floor floor_note dcr_effective_rows "
     "near_copies near_copy_rate holdout_near_copies holdout_near_copy_rate near_copy_score "
-    "near_copy_floor n_baseline baseline baseline_note"
+    "near_copy_floor n_baseline baseline baseline_note copy_rule score_rule score_rule_sentence"
 ).split()
 # Each value that has an interval gains ``<key>_interval`` = [low, high] in the JSON.
 _JSON_INTERVALS = (
@@ -209,4 +219,8 @@ def privacy_json(result: MetricResult) -> dict[str, Any]:
     out.update(score=result.score, error=result.error)
     if isinstance(found, PrivacyInfo) and result.error is None:
         out.update(interval=result.interval, near_copy_examples=near_copy_examples(found))
+        from metrics.unique_copies import unique_copies_json
+
+        uc = found.unique_copies
+        out["unique_copies"] = None if uc is None else unique_copies_json(uc)
     return {k: _plain(v) for k, v in out.items()}

@@ -32,6 +32,7 @@ th{background:#f4f5fb}.sev-high{color:#b91c1c;font-weight:600}.sev-medium{color:
 .sev-low{color:#1d4ed8}.pass{color:#15803d;font-weight:600}.fail{color:#b91c1c;font-weight:600}
 .fig{background:#fff;border:1px solid #e5e7eb;border-radius:10px;margin:12px 0;padding:6px}
 .muted{color:#6b7280;font-size:13px}
+.meaning{min-width:250px;font-size:13px;color:#4b5563;margin-top:2px}
 .verdict{border-radius:10px;padding:14px 18px;margin:16px 0;border:1px solid}
 .verdict.ready{background:#f0fdf4;border-color:#86efac}.verdict.not-ready{background:#fef2f2;border-color:#fca5a5}
 .verdict .big{font-size:22px;font-weight:700}

@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 
 from metrics.encode import Encoded
 from metrics.suite import Assessment
-from outputs import html_review, html_scores, html_sections
+from outputs import html_privacy, html_review, html_scores, html_sections
 from outputs.html_parts import CSS, Figures, count, e, section, table
 from outputs.html_rules import rules_section
 from outputs.html_subgroups import subgroups_section
@@ -69,7 +69,7 @@ def render(a: Assessment, enc: Encoded | None = None, review: dict[str, Any] | N
         "columns": html_sections.columns(a, enc, figs),
         "pairs": html_sections.pairs(a, enc, figs),
         "subgroups": subgroups_section(a, enc, figs),
-        "privacy": html_sections.privacy(a, enc, figs),
+        "privacy": html_privacy.privacy(a, enc, figs),
         "utility": html_sections.utility(a, figs),
         "flagged-rows": html_sections.flagged_rows(a, enc, figs),
         "rules": rules_section(a),

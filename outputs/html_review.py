@@ -108,7 +108,7 @@ def gates_table(a: Assessment, review: dict[str, Any] | None) -> str:
     intro = (f"<p>A run can be approved only when no gate blocks it: none failed, none undecided "
              "(its score's interval straddles the threshold) unless the policy allows it, and no "
              f"required score missing. Gates from {e(source)}. Scores must reach the minimum; "
-             "counts and rates must not exceed the maximum. The value's interval is in "
+             "counts, rates, attack risks and AUCs must not exceed the maximum. The value's interval is in "
              "brackets.</p>")  # fmt: skip
     headers = ["Gate", "What it checks", "Threshold", "Value", "Result", "Outcome"]
     return intro + table(headers, rows, (2, 3))

@@ -30,11 +30,22 @@ def _card(a: Assessment, family: str) -> str:
     )
 
 
+def _family_line(a: Assessment, family: str) -> str:
+    """A family's score in a sentence; privacy adds the rule that decided it (copies, unique
+    copies, memorisation or the attacks), which the privacy result carries once it knows it."""
+    line = sw.family_words(a, family)
+    res = a.result("privacy") if family == "privacy" else None
+    if res is None or res.error:
+        return line
+    rule = str(getattr(res.extra, "score_rule_sentence", "") or "")
+    return f"{line} {rule}" if rule else line
+
+
 def scores(a: Assessment) -> str:
     """The score cards, each family's score in a sentence with its interval and floor, the
     metrics that failed, and how the intervals and floors were made."""
     cards = "".join(_card(a, f) for f in FAMILY_LABELS)
-    lines = "".join(f"<li>{e(sw.family_words(a, f))}</li>" for f in FAMILY_LABELS)
+    lines = "".join(f"<li>{e(_family_line(a, f))}</li>" for f in FAMILY_LABELS)
     parts = [
         para("Every score runs from 0 to 1; higher is better. n/a: the family could not be "
              "computed (utility needs a target column). Each score comes with its interval "

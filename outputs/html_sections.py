@@ -1,4 +1,5 @@
-"""The result sections of the HTML report: columns, pairs, privacy, utility and flagged rows.
+"""The result sections of the HTML report: columns, pairs, utility and flagged rows (privacy:
+``outputs.html_privacy``).
 
 Each function takes the assessment (and the encoded pair for charts that need the data) and
 returns escaped HTML; results are read from the metrics' ``details`` and ``extra`` as the pages
@@ -14,13 +15,11 @@ import pandas as pd
 
 from metrics import catalogue
 from metrics import flags as flags_mod
-from metrics import privacy as privacy_mod
 from metrics.encode import Encoded
 from metrics.pair_findings import pair_words
 from metrics.pair_findings import worst_first as pair_order
 from metrics.pair_words import pair_profile
 from metrics.pairs import info as pairs_info
-from metrics.privacy_info import near_copy_sentence
 from metrics.results import MetricResult
 from metrics.suite import Assessment
 from metrics.utility import info as utility_info
@@ -164,51 +163,6 @@ def pairs(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
         found = pair_profile(enc, top["column_a"], top["column_b"])
         if found is not None:
             parts.append(figs.add(profile_chart(*found)))
-    return "".join(parts)
-
-
-def privacy(a: Assessment, enc: Encoded | None, figs: Figures) -> str:
-    res = a.result("privacy")
-    failed = _failed(res, "Privacy")
-    if failed or res is None:
-        return failed or ""
-    ex = privacy_mod.info(res)
-    n = enc.synthetic.n_rows if enc is not None else int(ex.n_share_rows or 0)
-    near = flags_mod.info(a.result("row_flags")).count_by_kind.get("near_copy", 0)
-    split = bool(a.inputs) and "holdout" not in a.inputs
-    rows = [
-        ["Privacy score", num(res.score, 2), e(words.privacy_help())],
-        ["Exact copies", f"{count(ex.exact_copies)} of {count(n)}",
-         e("Synthetic rows equal to a real row on every compared column. "
-           f"{ex.baseline_note}")],
-        ["One-cell near copies", f"{count(ex.near_copies)} of {count(n)}",
-         e("Equal to a real row on every column but one number, at most 1% of its range apart. "
-           f"Natural rate: {pct(ex.holdout_near_copy_rate)}.")],
-        ["Nearer training rows (DCR share)", pct(ex.dcr_share),
-         e(f"Share of synthetic rows whose closest real record is a training row; expected "
-           f"without memorisation: {pct(ex.dcr_expected)}.")],
-        ["Near copies (flagged rows)", count(near),
-         e("Synthetic rows (not exact copies) closer to a training record than 99% of real "
-           f"holdout rows get (distance below {num(ex.near_copy_threshold)}).")],
-    ]  # fmt: skip
-    parts = [
-        para(words.copy_sentence(ex, n)),
-        para(near_copy_sentence(ex)),
-        para(words.dcr_sentence(ex, split=split)),
-        table(["Measure", "Value", "What it means"], rows, (1,)),
-        para(f"{ex.holdout_note} {ex.sample_note}", "muted"),
-    ]
-    syn = np.asarray(ex.dcr_synthetic, dtype=float)
-    if syn.size:
-        hold = np.asarray(ex.dcr_holdout, dtype=float)
-        thr = float(ex.near_copy_threshold)
-        parts.append("<h3>Distance to the closest training record</h3>")
-        parts.append(figs.add(row_charts.distance_histogram(syn, hold, thr)))
-        parts.append(para(
-            "If the generator does not copy, the amber synthetic bars sit where the green "
-            "holdout bars (real rows it never saw) sit; amber bars piled up on the left mean "
-            "rows too close to real ones. Rows left of the red line are near copies. "
-            + words.DISTANCE_WORDS, "muted"))  # fmt: skip
     return "".join(parts)
 
 

@@ -19,6 +19,8 @@ from metrics.detection import info as detection_info
 from metrics.detection_explain import explanation_json
 from metrics.flags import flags_json
 from metrics.privacy import privacy_json
+from metrics.privacy_attacks import info as attacks_info
+from metrics.privacy_attacks_info import attacks_json, quasi_json
 from metrics.results import Finding, MetricResult
 from metrics.rules import rules_json
 from metrics.subgroups import subgroups_json
@@ -182,11 +184,20 @@ def _utility(res: MetricResult) -> dict[str, Any]:
     return out
 
 
-def _privacy(res: MetricResult) -> dict[str, Any]:
+def _privacy(a: Assessment) -> dict[str, Any] | None:
+    res = a.result("privacy")
+    if res is None:
+        return None
     out = privacy_json(res)
     if res.error is None:
         out.setdefault("interval", _interval(res.interval))
         out.setdefault("floor", floor_of(res.floor))
+    attacks = a.result("privacy_attacks")
+    found = attacks_info(attacks)
+    # Never a risk without its control: with no control every attack is None and
+    # ``control``/``control_note`` say why.
+    out["attacks"] = attacks_json(found) if attacks is not None else None
+    out["quasi_identifiers"] = quasi_json(found)
     return out
 
 
@@ -268,6 +279,13 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
             "max_model_rows": a.options.max_model_rows,
             "target": a.options.target,
             "keep_trivial_target": a.options.keep_trivial_target,
+            "privacy_attacks": {
+                "n_attacks": a.options.n_attacks,
+                "secrets": list(a.options.secrets),
+                "quasi_identifiers": list(a.options.quasi_identifiers),
+                "sensitive": list(a.options.sensitive),
+                "unseen_share": a.options.unseen_share,
+            },
             "interval_method": interval_method(a),
         },
         "columns": _columns(a),
@@ -278,7 +296,7 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
         "flags": _section(a, "row_flags", flags_json) or [],
         "rules": _section(a, "rules", rules_json) or [],
         "subgroups": _section(a, "subgroups", subgroups_json) or [],
-        "privacy": _section(a, "privacy", _privacy),
+        "privacy": _privacy(a),
         "utility": _section(a, "utility", _utility),
         "metrics": _metrics(a),
         "errors": {n: r.error for n, r in a.results.items() if r.error},

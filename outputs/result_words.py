@@ -1,6 +1,6 @@
 """Sentences and labels the pages and the HTML report share: what a result means in words.
 
-Pure (no Streamlit): the Outliers & privacy and Utility pages and the self-contained HTML report
+Pure (no Streamlit): the Outliers, Privacy and Utility pages and the self-contained HTML report
 (which the CLI writes too) all say the same thing the same way.
 """
 
@@ -83,11 +83,14 @@ def privacy_help() -> str:
     from metrics.privacy import COPY_WEIGHT
 
     return (
-        "1 = no sign that real records leak. score = min(copy score, DCR score); copy score = "
-        f"max(0, 1 - {COPY_WEIGHT:g} x ((exact-copy rate - its natural rate)+ + (near-copy rate "
-        "- its natural rate)+)), the natural rates measured on the holdout (without one: each "
-        "real row against the others); DCR score = "
-        "min(1, (1 - DCR share) / (1 - expected share))."
+        "1 = no sign that real records leak. score = min(copy score, DCR score, attacks); copy "
+        f"score = max(0, 1 - {COPY_WEIGHT:g} x (copy excess + (near-copy rate - its natural "
+        "rate)+)), the copy excess the larger of (exact-copy rate - its natural rate)+ and "
+        "(rate of copies of records found once in the training data - its natural rate)+, the "
+        "natural rates measured on the holdout (without one: each real row against the others); "
+        "DCR score = min(1, (1 - DCR share) / (1 - expected share)); attacks = 1 - the upper end "
+        "of the largest attack risk's interval (singling out, linkability, inference; only "
+        "with a holdout or a confirmed split as control)."
     )
 
 

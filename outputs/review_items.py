@@ -73,8 +73,14 @@ KIND_TITLES = {
     "implausible_combination_rows": "Share of implausible combinations",
     "broken_rule_rows": "Share of rows breaking a rule",
     "broken_rule": "Rows break a rule of the real data",
+    "unique_copies": "Copies of records found once",
+    "near_copies": "Real records with one number nudged",
+    "singling_out_risk": "Singling-out risk",
+    "linkability_risk": "Linkability risk",
+    "inference_risk": "Attribute-inference risk",
+    "membership_inference": "Membership can be inferred",
 }
-# The words for each flag reason, as the Outliers & privacy page says them.
+# The words for each flag reason, as the Outliers page says them.
 REASON_WORDS = {
     COPIED: "exact copy",
     INVALID: "invalid value",
@@ -126,6 +132,12 @@ def identity(a: Assessment) -> RunIdentity:
         # Declared constraints and dropped discovered rules change which rows break a rule.
         "constraints": list(getattr(o, "constraints", ())),
         "dropped_rules": sorted(getattr(o, "dropped_rules", ())),
+        # What the privacy attacks were asked to do changes their risks and findings.
+        "n_attacks": getattr(o, "n_attacks", None),
+        "secrets": list(getattr(o, "secrets", ())),
+        "quasi_identifiers": list(getattr(o, "quasi_identifiers", ())),
+        "sensitive": list(getattr(o, "sensitive", ())),
+        "unseen_share": getattr(o, "unseen_share", 0.0),
         "schema": {c.name: c.kind.value for c in a.schema.columns},
     }
     return RunIdentity(

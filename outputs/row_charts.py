@@ -1,4 +1,4 @@
-"""Figures of the Outliers & privacy and Utility pages. Pure: no Streamlit here.
+"""Figures of the Outliers, Privacy and Utility pages. Pure: no Streamlit here.
 
 Histograms are computed in numpy and sent as bars, so a 100,000-row distance array costs the
 browser a few dozen numbers.

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import inputs, rules_editor, schema_editor
+from components import inputs, privacy_marks, rules_editor, schema_editor
 from outputs.escape import md
 
 st.title("Schema")
@@ -22,4 +22,5 @@ for warning in schema.warnings():
 
 schema_editor.kind_table(schema)
 schema_editor.metadata_io(schema)
+privacy_marks.privacy_section(schema)
 rules_editor.rules_section(schema)

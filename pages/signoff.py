@@ -16,7 +16,8 @@ st.title("Sign-off")
 loaded = assessment.require()
 st.caption(
     "A policy sets the gates a run must pass before it can be approved for training: minimum "
-    "scores per family, no open high-severity or rejected findings, no copied real rows. "
+    "scores per family, no open high-severity or rejected findings, no copied real rows, and "
+    "limits on the privacy attacks' risks. "
     "Approve or reject with your name and a statement; the record is stored for good."
 )
 run = review_state.run_id(loaded)

@@ -47,7 +47,13 @@ def _clears(value: float, threshold: float, kind: str) -> bool:
 
 
 def at_scale_end(threshold: float, kind: str) -> bool:
-    """A threshold no interval can clear: a maximum rate of 0 or a minimum score of 1."""
+    """A threshold no interval can clear: a maximum rate of 0 or a minimum score of 1.
+
+    A ``max_value`` (an attack's risk, a membership AUC) has none: its estimate comes from
+    sampled attacks, so "no risk at all" is a claim its interval must support like any other.
+    """
+    if kind == "max_value":
+        return False
     return threshold <= EPS if kind == "max_rate" else threshold >= 1 - EPS
 
 
@@ -63,7 +69,8 @@ def decide(
     Parameters
     ----------
     kind:
-        ``"min"`` (passes when the value is at least the threshold) or ``"max_rate"`` (at most).
+        ``"min"`` (passes when the value is at least the threshold), ``"max_rate"`` or
+        ``"max_value"`` (at most).
     value:
         The estimate.
     interval:

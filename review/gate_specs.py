@@ -1,5 +1,10 @@
 """The gates a sign-off policy can set: their keys, labels, where their values come from, and
-the comment each has in the policy file."""
+the comment each has in the policy file.
+
+Kinds: ``min`` (a score that must reach the threshold), ``max_rate`` (a share of rows, shown as
+a percentage), ``max_value`` (a number that must not exceed the threshold, shown as it is: an
+attack's risk or a membership AUC) and ``max_count`` (a whole number of findings).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,37 @@ class GateSpec:
 
     name: str  # the key in [gates]
     label: str
-    source: str  # key in ``scores`` ("min"), in ``extra`` ("max_rate"), or "open_high"
-    family: str  # the score family whose absence makes the gate "not evaluated"
-    kind: Literal["min", "max_rate", "max_count"]
+    source: str  # key in ``scores`` ("min"), in ``extra`` (the others), or "open_high"
+    # The family whose absence makes the gate "not evaluated", and that ``optional_scores``
+    # names to let it be missing: a score family, "review", or ``ATTACKS``.
+    family: str
+    kind: Literal["min", "max_rate", "max_value", "max_count"]
     default: float | int
     help: str  # the comment above the key in the TOML file
+    # What to do when the gate's value was not computed (completes "..., or turn it off").
+    hint: str = "Compute it"
+    # How to read the value, shown beside its interval (an AUC's 0.5 means nothing to most).
+    reads: str = ""
+    # How to narrow an interval that straddles the threshold (completes "..., or accept it").
+    narrow: str = "Collect more rows"
+
+
+# The privacy attacks' gates are optional as a group: ``optional_scores = ["privacy_attacks"]``
+# lets a run without a control (no holdout, no rows confirmed unseen) be approved.
+ATTACKS = "privacy_attacks"
+_ATTACK_HINT = (
+    "Upload a holdout, or confirm on the Privacy page (CLI: --unseen-share) that the generator "
+    "never saw the last rows of the real file"
+)
+# An attack's interval narrows with more attacks, up to what the control rows allow.
+_ATTACK_NARROW = "Upload more holdout rows, or run more attacks (Privacy page; CLI: --attacks)"
+# What an attack's risk means, after the attack's own sentence in the policy file.
+_RISK = (
+    "\nRisk: how much more often the attack succeeds on training records than on real\n"
+    "records the generator never saw (0 = no more often, 1 = it succeeds on every training\n"
+    "record). Passes when the risk's 95% interval lies at or below this maximum, fails\n"
+    "when it lies above; in between, decide_on says."
+)
 
 
 GATES: tuple[GateSpec, ...] = (
@@ -50,4 +81,29 @@ GATES: tuple[GateSpec, ...] = (
              "max_rate", 0.0,
              "Privacy: the largest share of synthetic rows that may be exact copies of real rows\n"
              "(0.0 = none; raise it for data with few, coarse columns where real rows repeat)."),
+    GateSpec("max_singling_out_risk", "Singling-out risk", "singling_out_risk", ATTACKS,
+             "max_value", 0.10,
+             "Privacy attack, singling out: conditions written from synthetic rows (\"age 61 and\n"
+             "postcode 1043 and nurse\") each pick out exactly one real person." + _RISK,
+             _ATTACK_HINT, narrow=_ATTACK_NARROW),
+    GateSpec("max_linkability_risk", "Linkability risk", "linkability_risk", ATTACKS,
+             "max_value", 0.10,
+             "Privacy attack, linkability: someone who knows some columns of a person from one\n"
+             "source and the other columns from another joins them through the closest\n"
+             "synthetic rows; it succeeds when both halves lead to the same person." + _RISK,
+             _ATTACK_HINT, narrow=_ATTACK_NARROW),
+    GateSpec("max_inference_risk", "Attribute-inference risk", "inference_risk", ATTACKS,
+             "max_value", 0.10,
+             "Privacy attack, attribute inference: someone who knows every column of a person\n"
+             "but a secret one guesses the secret from the closest synthetic row (right: the\n"
+             "same category, a number within 5%; the secret column most at risk counts)." + _RISK,
+             _ATTACK_HINT, narrow=_ATTACK_NARROW),
+    GateSpec("max_membership_auc", "Membership-inference AUC", "membership_auc", ATTACKS,
+             "max_value", 0.60,
+             "Privacy attack, membership inference: from how close a person's record lies to\n"
+             "a synthetic row, someone guesses whether the person was in the training data.\n"
+             "The number is the attack's ROC AUC: 0.5 = no better than a coin toss, 1.0 =\n"
+             "always right. Passes when its 95% interval lies at or below this maximum, fails\n"
+             "when it lies above; in between, decide_on says.",
+             _ATTACK_HINT, "0.5 = no better than a coin toss", _ATTACK_NARROW),
 )  # fmt: skip

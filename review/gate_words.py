@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from review.deciding import EPS, Decision, at_scale_end
 from review.gate_specs import GateSpec
 
-ACCEPT_HINT = "Collect more rows, or set allow_undecided = true in the policy to accept it."
+_ACCEPT = ", or set allow_undecided = true in the policy to accept it."
+ACCEPT_HINT = "Collect more rows" + _ACCEPT  # a score's; each gate's comes from its spec
 ACCEPTED = "The policy accepts undecided gates (allow_undecided = true)."
 
 
@@ -55,37 +56,45 @@ def score_message(
     decide_on: str = "estimate",
     allow_undecided: bool = False,
 ) -> str:
-    """The sentence of a score gate (``min``) or the exact-copy gate (``max_rate``).
+    """The sentence of a score gate (``min``), the exact-copy gate (``max_rate``) or an attack
+    gate (``max_value``).
 
     e.g. ``Fidelity score 0.81 (95% interval 0.78-0.84) straddles the threshold 0.80:
-    undecided. Collect more rows, or set allow_undecided = true in the policy to accept it.``
+    undecided. Collect more rows, or set allow_undecided = true in the policy to accept it.``,
+    ``Singling-out risk 0.04 (95% interval 0.00-0.07) is at most 0.10.``
     """
     shown = [value, *(interval or ()), *([decision.bound] if decision.bound is not None else [])]
     f = _Fmt(spec, threshold, shown)
     t = f(threshold)
     rate = spec.kind == "max_rate"
+    at_most = spec.kind != "min"  # a rate or a value that must not exceed the threshold
     head = (
         f"{f(value)} of synthetic rows are exact copies of real rows"
         if rate
         else f"{spec.label} {f(value)}"
     )
-    if interval is not None:
-        head += f" ({confidence:.0%} interval {f(interval[0])}-{f(interval[1])})"
+    brackets = [f"{confidence:.0%} interval {f(interval[0])}-{f(interval[1])}"] if interval else []
+    if spec.reads:
+        brackets.append(spec.reads)
+    if brackets:
+        head += f" ({'; '.join(brackets)})"
     if decision.undecided:
-        limit = f"the maximum of {t}" if rate else f"the threshold {t}"
-        tail = ACCEPTED if allow_undecided else ACCEPT_HINT
+        limit = f"the maximum of {t}" if at_most else f"the threshold {t}"
+        tail = ACCEPTED if allow_undecided else spec.narrow + _ACCEPT
         joint = "; its interval straddles" if rate else " straddles"
         return f"{head}{joint} {limit}: undecided. {tail}"
     passed = bool(decision.passed)
     # (how the estimate reads, how a bound reads) for this kind of gate and outcome
     verdict, bound_verdict = {
-        (False, True): ("meets the minimum of", "meets the minimum of"),
-        (False, False): ("is below the minimum of", "is below the minimum of"),
-        (True, True): ("within the maximum of", "is within the maximum of"),
-        (True, False): ("above the maximum of", "is above the maximum of"),
-    }[(rate, passed)]
-    end_word = "high end" if rate else "low end"
-    estimate_passes = value <= threshold + EPS if rate else value >= threshold - EPS
+        ("min", True): ("meets the minimum of", "meets the minimum of"),
+        ("min", False): ("is below the minimum of", "is below the minimum of"),
+        ("max_rate", True): ("within the maximum of", "is within the maximum of"),
+        ("max_rate", False): ("above the maximum of", "is above the maximum of"),
+        ("max_value", True): ("is at most", "is at most"),
+        ("max_value", False): ("is above the maximum of", "is above the maximum of"),
+    }[(spec.kind, passed)]
+    end_word = "high end" if at_most else "low end"
+    estimate_passes = value <= threshold + EPS if at_most else value >= threshold - EPS
     if decision.by == "bound" and decision.bound is not None:
         b = f(decision.bound)
         if passed:
@@ -148,6 +157,6 @@ def not_evaluated_message(
             f", so this gate was not evaluated; the policy lists {spec.family} as optional."
         )
     return text + (
-        ", so this gate was not evaluated and approval is blocked. Compute it, or turn the "
+        f", so this gate was not evaluated and approval is blocked. {spec.hint}, or turn the "
         f"gate off with {spec.name} = false."
     )

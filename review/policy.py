@@ -8,11 +8,16 @@ Missing scores: a gate whose value was not computed (no utility without a target
 family skipped in the settings, a utility score its metric kept out because the real data
 does not beat chance) is *not evaluated*: ``Gate.passed`` is ``None`` and the message says why.
 It blocks approval unless its family is listed in ``optional_scores`` (utility by default), so
-a missing score never passes silently and never blocks without saying so.
+a missing score never passes silently and never blocks without saying so. The privacy attacks'
+gates (``max_singling_out_risk``, ``max_linkability_risk``, ``max_inference_risk``,
+``max_membership_auc``) are not evaluated when the attacks did not run (no holdout and no real
+rows confirmed unseen: no control); ``optional_scores = [..., "privacy_attacks"]`` lets such a
+run be approved.
 
 Deciding with the interval (:func:`review.deciding.decide`). A score gate compares a value
 ``v`` with its threshold ``t``: a ``min`` gate passes when ``v >= t``, the exact-copy gate
-(``max_rate``) when ``v <= t`` (both up to float noise). When ``v`` has an interval
+(``max_rate``) and the attack gates (``max_value``: a risk, a membership AUC) when ``v <= t``
+(all up to float noise). When ``v`` has an interval
 ``[low, high]`` (the assessment's 95% interval), let the *span* be
 ``[min(low, v), max(high, v)]``; it is the interval itself unless a skewed bootstrap left the
 estimate outside it, and then the estimate must not decide alone.
@@ -23,12 +28,15 @@ estimate outside it, and then the estimate must not decide alone.
   Otherwise the span lies on one side of ``t`` (it may touch it) and the estimate decides, as
   it always did. So a straddle is never reported as passed or failed.
 * ``decide_on = "bound"``: the unfavourable end of the span decides (``span_low`` for a
-  ``min`` gate, ``span_high`` for a ``max_rate`` gate): passed when it clears ``t``, failed
+  ``min`` gate, ``span_high`` for a ``max_rate`` or ``max_value`` gate): passed when it clears ``t``, failed
   otherwise, never undecided. The policy writer asked the data to prove it clears the
   threshold, so a straddle is a failure there and ``allow_undecided`` has nothing to accept.
 * A threshold at the end of the scale (``max_exact_copy_rate = 0``, a minimum of 1) is decided
   by the estimate in both modes: no interval on a rate reaches down to exactly 0, yet "no
-  exact copy" is a question the synthetic rows at hand answer by their count.
+  exact copy" is a question the synthetic rows at hand answer by their count. An attack's
+  risk of 0 is not: it is estimated from sampled attacks, so its interval counts as usual
+  (an attack gate passes when the upper bound is at most ``t``, fails when the lower bound
+  is above it, and is undecided, or failed under ``"bound"``, in between).
 * Gates without an interval, and the count gates (findings), decide on the value as before.
 
 An undecided gate has ``passed = None`` and ``status == "undecided"``; it blocks approval
@@ -48,11 +56,14 @@ from typing import Any, Literal
 from metrics.catalogue import FAMILIES as SCORED_FAMILIES
 from review import gate_words
 from review.deciding import DECIDE_ON, EPS, clean_interval, decide
-from review.gate_specs import GATES, GateSpec  # GATES is also imported from here
+from review.gate_specs import ATTACKS, GATES, GateSpec  # GATES is also imported from here
+from review.policy_file import dump_policy as dump_policy  # also imported from here
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
 # Every scored family of the catalogue can be gated (one list, so a new family cannot drift).
 FAMILIES: tuple[str, ...] = ("overall", *SCORED_FAMILIES)
+# What optional_scores may name: the score families and the privacy attacks' gates as a group.
+OPTIONAL_NAMES: tuple[str, ...] = (*FAMILIES, ATTACKS)
 _EPS = EPS  # scores that equal the threshold up to float noise pass
 # The keys above [gates]: policy-wide settings, not thresholds.
 SETTINGS: tuple[str, ...] = ("optional_scores", "decide_on", "allow_undecided")
@@ -172,8 +183,8 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
         problems.append('optional_scores must be a list of family names, e.g. ["utility"].')
         optional = list(DEFAULT_OPTIONAL)
     for family in optional:
-        if family not in FAMILIES:
-            problems.append(_unknown(family, FAMILIES, "optional_scores"))
+        if family not in OPTIONAL_NAMES:
+            problems.append(_unknown(family, OPTIONAL_NAMES, "optional_scores"))
     decide_on, allow_undecided = _decision_settings(data, problems)
     gates = data.get("gates", {})
     if not isinstance(gates, dict):
@@ -253,13 +264,15 @@ def evaluate(
     open_high:
         Number of high-severity review items still open.
     extra:
-        Other measured values, e.g. ``{"exact_copy_rate": 0.0, "rejected_findings": 1}``
-        (a count left out is 0).
+        Other measured values, e.g. ``{"exact_copy_rate": 0.0, "rejected_findings": 1,
+        "singling_out_risk": 0.02, "membership_auc": 0.51}`` (a count left out is 0; a rate,
+        risk or AUC left out is not evaluated).
     reasons:
         Family -> why it was not computed (``{"utility": "no target column chosen"}``),
-        shown in the message of a gate that cannot be evaluated.
+        shown in the message of a gate that cannot be evaluated; a gate's ``source`` key
+        (``"singling_out_risk"``) is looked up before its family.
     intervals:
-        Family (or ``"exact_copy_rate"``) -> ``(low, high)`` of that value. A value without a
+        Family (or an ``extra`` key) -> ``(low, high)`` of that value. A value without a
         usable interval decides on its estimate; see the module docstring for the rule.
     confidence:
         The level of the intervals, for the words ("95% interval").
@@ -329,7 +342,9 @@ def _not_evaluated(
     kept_out: Collection[str],
 ) -> Gate:
     optional = spec.family in policy.optional_scores
-    why = reasons.get(spec.family) or reasons.get(spec.source)
+    # The gate's own reason first: an attack that did not run says why, whatever else the
+    # privacy family reports.
+    why = reasons.get(spec.source) or reasons.get(spec.family)
     text = gate_words.not_evaluated_message(spec, optional, why, spec.source in kept_out)
     return Gate(spec.name, spec.label, threshold, None, None, not optional, text)
 
@@ -343,54 +358,3 @@ def blocking(gates: Sequence[Gate]) -> list[Gate]:
 def gates_pass(gates: Sequence[Gate]) -> bool:
     """True when no gate blocks approval: the CLI exits 0 on this, 1 otherwise."""
     return not blocking(gates)
-
-
-def _toml_value(value: float | int | None) -> str:
-    if value is None:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    text = f"{value:.2f}"
-    return text if float(text) == value else repr(float(value))
-
-
-def dump_policy(policy: Policy) -> str:
-    """The policy as commented TOML, for the editable page and ``default_policy.toml``."""
-    families = ", ".join(f'"{f}"' for f in policy.optional_scores)
-    lines = [
-        "# SynthLens sign-off policy.",
-        "#",
-        "# A run can be approved only when no gate below blocks it. The Sign-off page and",
-        "# `python cli.py report --policy FILE` read this file. Scores are between 0 and 1,",
-        "# higher is better. Turn a gate off with false, e.g. utility_min = false.",
-        "# Keys left out take SynthLens' defaults.",
-        "",
-        "# Score families that may be missing without blocking approval: their gates show as",
-        '# "not evaluated" with the reason. Any other missing score blocks approval.',
-        "# Utility needs a target column, so it is optional by default.",
-        f"optional_scores = [{families}]",
-        "",
-        "# How a score gate decides. Each score comes with a 95% interval: how far it could",
-        "# move with another sample of the same size.",
-        '#   "estimate": the score itself is compared with the threshold, but when its interval',
-        "#               reaches both sides of the threshold (e.g. 0.81, interval 0.78-0.84,",
-        '#               against 0.80) the gate is "undecided": the data cannot tell.',
-        '#   "bound":    the worse end of the interval is compared (the low end of a score,',
-        "#               the high end of the exact-copy rate): a gate passes only when even",
-        "#               that end clears the threshold. Stricter; a gate is never undecided.",
-        "# A score without an interval is compared as it is.",
-        f'decide_on = "{policy.decide_on}"',
-        "",
-        "# May an undecided gate let the run be approved? false: it blocks approval (and",
-        "# `cli.py report` exits with 1) until more rows narrow the interval.",
-        f"allow_undecided = {'true' if policy.allow_undecided else 'false'}",
-        "",
-        "[gates]",
-    ]
-    for spec in GATES:
-        lines += [f"# {line}" for line in spec.help.splitlines()]
-        lines += [
-            f"{spec.name} = {_toml_value(policy.thresholds.get(spec.name, spec.default))}",
-            "",
-        ]
-    return "\n".join(lines[:-1]) + "\n"

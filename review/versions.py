@@ -26,6 +26,11 @@ SETTING_WORDS = {
     "cleaned_from_run": "cleaned from run",
     "constraints": "declared rules",
     "dropped_rules": "dropped discovered rules",
+    "n_attacks": "privacy attacks",
+    "secrets": "secret columns",
+    "quasi_identifiers": "quasi-identifiers",
+    "sensitive": "sensitive columns",
+    "unseen_share": "real rows confirmed unseen",
 }
 
 

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python scripts/screenshots.py OUT_DIR [PAGE ...]
 Starts the app on a free loopback port with a throw-away review database, opens each page in
-Debian's Chromium (headless) and writes OUT_DIR/<page>.png (full page, 1400 px wide).
+Debian's Chromium (headless) and writes OUT_DIR/<page>.png (the whole page, 1400 px wide).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["Data", "Schema", "Overview", "Columns", "Pairs", "Outliers & privacy", "Utility",
+PAGES = ["Data", "Schema", "Overview", "Columns", "Pairs", "Outliers", "Privacy", "Utility",
          "Review", "Sign-off"]  # fmt: skip
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+WIDTH, MIN_HEIGHT, MAX_HEIGHT = 1400, 2600, 16_000
 
 
 def _port() -> int:
@@ -48,6 +49,18 @@ def _charts_drawn(page) -> None:
         page.wait_for_timeout(500)
 
 
+def _fit_height(page) -> None:
+    """Grow the viewport to the page's content: Streamlit scrolls inside its own container, so
+    a full-page screenshot otherwise stops at the viewport's height."""
+    tall = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+        "[data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 0)"
+    )
+    height = int(min(max(tall + 120, MIN_HEIGHT), MAX_HEIGHT))
+    page.set_viewport_size({"width": WIDTH, "height": height})
+    page.wait_for_timeout(400)
+
+
 def main(out: Path, pages: list[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     port = _port()
@@ -69,16 +82,19 @@ def main(out: Path, pages: list[str]) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             # Streamlit scrolls inside its own container: a tall viewport shows the whole page.
-            page = browser.new_page(viewport={"width": 1400, "height": 2600})
+            page = browser.new_page(viewport={"width": WIDTH, "height": MIN_HEIGHT})
             page.goto(url)
             _idle(page)
             for title in pages:
                 page.get_by_role("link", name=title, exact=True).first.click()
                 _idle(page)
                 _charts_drawn(page)
+                _fit_height(page)
+                _charts_drawn(page)
                 name = title.lower().replace(" & ", "_").replace("-", "").replace(" ", "_")
                 page.screenshot(path=str(out / f"{name}.png"), full_page=True)
                 print(out / f"{name}.png")
+                page.set_viewport_size({"width": WIDTH, "height": MIN_HEIGHT})
             browser.close()
     finally:
         proc.terminate()

@@ -12,6 +12,10 @@ import pytest
 import cli
 
 ROOT = Path(__file__).resolve().parents[1]
+# The privacy attacks' gates, off: the demo's planted leaks fail them, so tests about other
+# gates turn them off (they are checked at the end, and in tests/review/test_attack_gates.py).
+NO_ATTACK_GATES = ("max_singling_out_risk = false\nmax_linkability_risk = false\n"
+                   "max_inference_risk = false\nmax_membership_auc = false\n")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +50,7 @@ def test_default_policy_fails_the_demo_with_exit_1_and_says_which_gates(demo, tm
 
 def test_a_policy_the_demo_meets_exits_0(demo, tmp_path, capsys):
     policy = "[gates]\noverall_min = 0.5\nprivacy_min = false\nmax_exact_copy_rate = 0.05\n" \
-             "max_open_high_findings = false\n"  # fmt: skip
+             "max_open_high_findings = false\n" + NO_ATTACK_GATES  # fmt: skip
     assert cli.main(report(demo, tmp_path, policy)) == 0
     err = capsys.readouterr().err
     assert "FAIL" not in err and "PASS Overall score" in err
@@ -54,7 +58,8 @@ def test_a_policy_the_demo_meets_exits_0(demo, tmp_path, capsys):
 
 def test_an_optional_score_that_is_missing_does_not_fail(demo, tmp_path, capsys):
     policy = "[gates]\noverall_min = false\nfidelity_min = false\ndetection_min = false\n" \
-             "privacy_min = false\nmax_open_high_findings = false\nmax_exact_copy_rate = false\n"  # fmt: skip
+             "privacy_min = false\nmax_open_high_findings = false\nmax_exact_copy_rate = false\n" \
+             + NO_ATTACK_GATES  # fmt: skip
     args = report(demo, tmp_path, policy, "--skip", "utility")
     assert cli.main(args) == 0
     assert "SKIP Utility score" in capsys.readouterr().err
@@ -99,12 +104,15 @@ def _stored_review(demo: Path, db: Path):
     return store, store.add_items(run.id, items_for(a, frames["synthetic"]))
 
 
-REVIEW_GATES_ONLY = """
+REVIEW_GATES_ONLY = (
+    """
 [gates]
 overall_min = false
 privacy_min = false
 max_exact_copy_rate = false
 """
+    + NO_ATTACK_GATES
+)
 
 
 @pytest.mark.slow
@@ -153,7 +161,8 @@ def test_review_db_problems_are_one_line(demo, tmp_path, capsys):
     assert "--review-db only counts with --policy" in capsys.readouterr().err
 
 
-ONLY_FIDELITY = """
+ONLY_FIDELITY = (
+    """
 [gates]
 overall_min = false
 fidelity_min = 0.5
@@ -165,6 +174,8 @@ max_open_high_findings = false
 max_rejected_findings = false
 max_exact_copy_rate = false
 """
+    + NO_ATTACK_GATES
+)
 
 
 @pytest.fixture
@@ -225,3 +236,70 @@ def test_a_bad_decide_on_exits_2_naming_the_allowed_values(demo, tmp_path, capsy
     assert cli.main(report(demo, tmp_path, 'decide_on = "lower"\n')) == 2
     err = capsys.readouterr().err
     assert 'decide_on must be "estimate" or "bound" (got \'lower\')' in err
+
+
+# --- the privacy attacks' gates ----------------------------------------------------------------
+
+# Only the attack gates, deciding on the high end of each interval.
+ATTACK_GATES_ONLY = 'decide_on = "bound"\n[gates]\n' + "".join(
+    f"{name} = false\n"
+    for name in ("overall_min", "fidelity_min", "coverage_min", "detection_min", "privacy_min",
+                 "utility_min", "max_open_high_findings", "max_rejected_findings",
+                 "max_exact_copy_rate")
+)  # fmt: skip
+# What the attack gates do not read, skipped to keep the runs short.
+SKIP_OTHERS = [a for name in ("detection", "utility", "subgroups", "rules", "row_flags",
+                              "pair_trends", "wasserstein_similarity") for a in ("--skip", name)]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cancer(tmp_path_factory) -> Path:
+    """Thirds of scikit-learn's breast-cancer table: training rows, holdout, and a synthetic
+    set of unseen real rows with a fifth of them replaced by copied training rows."""
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+
+    out = tmp_path_factory.mktemp("cancer")
+    df = load_breast_cancer(as_frame=True).frame.sample(frac=1, random_state=0)
+    k = len(df) // 3
+    real, unseen, holdout = (df.iloc[i * k : (i + 1) * k] for i in range(3))
+    leaky = pd.concat([real.iloc[: k // 5], unseen.iloc[k // 5 :]])
+    for name, frame in (("real", real), ("leaky", leaky), ("holdout", holdout)):
+        frame.to_csv(out / f"{name}.csv", index=False)
+    return out
+
+
+def cancer_report(cancer: Path, tmp_path: Path, policy: str, holdout: bool = True) -> list[str]:
+    path = tmp_path / "policy.toml"
+    path.write_text(policy, encoding="utf-8")
+    args = ["report", "--real", str(cancer / "real.csv"), "--synthetic",
+            str(cancer / "leaky.csv"), "--json", str(tmp_path / "out.json"), "--quiet",
+            "--attacks", "300", "--policy", str(path), *SKIP_OTHERS]  # fmt: skip
+    return args + (["--holdout", str(cancer / "holdout.csv")] if holdout else [])
+
+
+def test_a_failing_attack_gate_exits_1_and_says_which(cancer, tmp_path, capsys):
+    assert cli.main(cancer_report(cancer, tmp_path, ATTACK_GATES_ONLY)) == 1
+    err = capsys.readouterr().err
+    assert "FAIL Singling-out risk: Singling-out risk 0." in err
+    assert "is above the maximum of 0.10" in err and "PASS" not in err
+    gates = json.loads((tmp_path / "out.json").read_text())["review"]["gates"]
+    by_name = {g["name"]: g for g in gates}
+    assert set(by_name) == {"max_singling_out_risk", "max_linkability_risk",
+                            "max_inference_risk", "max_membership_auc"}  # fmt: skip
+    assert all(g["status"] == "failed" and g["kind"] == "max_value" for g in gates)
+    assert by_name["max_membership_auc"]["threshold"] == 0.6
+
+
+def test_without_a_holdout_the_attack_gates_block_unless_the_policy_makes_them_optional(
+    cancer, tmp_path, capsys
+):
+    assert cli.main(cancer_report(cancer, tmp_path, ATTACK_GATES_ONLY, holdout=False)) == 1
+    err = capsys.readouterr().err
+    assert ("FAIL Membership-inference AUC: Membership-inference AUC was not computed (no "
+            "privacy attack was run: no holdout was uploaded)") in err  # fmt: skip
+    assert "--unseen-share" in err
+    optional = 'optional_scores = ["utility", "privacy_attacks"]\n' + ATTACK_GATES_ONLY
+    assert cli.main(cancer_report(cancer, tmp_path, optional, holdout=False)) == 0
+    err = capsys.readouterr().err
+    assert "SKIP Singling-out risk" in err and "FAIL" not in err and "PASS" not in err

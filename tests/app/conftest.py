@@ -79,6 +79,10 @@ LENIENT_POLICY = """
 overall_min = 0.5
 privacy_min = false
 max_exact_copy_rate = false
+max_singling_out_risk = false
+max_linkability_risk = false
+max_inference_risk = false
+max_membership_auc = false
 """
 
 

@@ -1,4 +1,4 @@
-"""The detection section of the Outliers & privacy page (AppTest on the real app.py)."""
+"""The detection section of the Outliers page (AppTest on the real app.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_the_section_shows_the_score_the_columns_and_where_they_differ(demo_app)
     assert HEADING in [h.value for h in demo_app.subheader]
     # The other sections stay, and this one comes last.
     assert [h.value for h in demo_app.subheader][-1] == HEADING
-    assert "Do real records leak?" in body and "Flagged rows" in body
+    assert "Flagged rows" in body and "Do real records leak?" not in body  # on Privacy now
     metrics = {m.label: m.value for m in demo_app.metric}
     res = assessment().result("detection")
     assert metrics["Detection score"] == f"{res.score:.2f}"
@@ -29,8 +29,9 @@ def test_the_section_shows_the_score_the_columns_and_where_they_differ(demo_app)
     explained = info(res).explanation
     first = next(c for c in explained if c.ranges)
     assert first.ranges[0].text in body
-    # The importance bars and one share chart per explained column, after the page's own two.
-    assert len(demo_app.get("plotly_chart")) == 2 + 1 + len(explained)
+    # The importance bars and one share chart per explained column, after the page's own one
+    # (the flag shares; the distance histogram moved to the Privacy page).
+    assert len(demo_app.get("plotly_chart")) == 1 + 1 + len(explained)
 
 
 def _section_only(result) -> AppTest:

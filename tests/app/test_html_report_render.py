@@ -224,3 +224,14 @@ def test_hostile_column_and_category_names_stay_text_in_the_page_and_the_charts(
     found = [s for f in page.figures().values() for s in _strings(f)
              if "<a " in s or "<span" in s]  # fmt: skip
     assert found == []
+
+
+def test_the_demo_privacy_section_shows_the_attacks_against_its_holdout(demo_page):
+    text, _ = demo_page
+    start = text.index("<section id='privacy'>")
+    section = Page(text[start : text.index("</section>", start)])
+    attacks = {r[0].split(" Someone")[0] for r in section.rows if len(r) == 7}
+    assert {"Singling out", "Linkability", "Attribute inference",
+            "Membership inference"} <= attacks  # fmt: skip
+    assert "Control: the 54 uploaded holdout rows" in text
+    assert "Quasi-identifiers" in text

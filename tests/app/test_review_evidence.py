@@ -1,6 +1,6 @@
 """The review queue in plain words, and evidence that fits each item (AppTest on app.py).
 
-One rule counts flagged rows on the Review and the Outliers & privacy pages: a row counts under
+One rule counts flagged rows on the Review and the Outliers pages: a row counts under
 every reason it has. One view shows a row beside its closest real record on both pages.
 """
 

@@ -1,4 +1,4 @@
-"""The Outliers & privacy and Utility pages as a user meets them (AppTest on the real app.py).
+"""The Outliers and Utility pages as a user meets them (AppTest on the real app.py).
 
 The demo pair plants 12 synthetic rows copied from real rows, 3 negative salaries and 3 degree
 percentages above 100 (demo/make_demo.py); the pages must show them.
@@ -51,11 +51,12 @@ def outliers(demo_app):
     return demo_app
 
 
-def test_outliers_page_states_the_copies_and_lists_flagged_rows(outliers):
+def test_outliers_page_lists_flagged_rows_and_points_to_privacy(outliers):
     body = texts(outliers)
-    assert outliers.title[0].value == "Outliers & privacy"
-    assert "12 of 600 synthetic rows (2.0%) are exact copies of real records" in body
-    assert "closer to a training record than to any holdout record" in body
+    assert outliers.title[0].value == "Outliers"
+    # Copies and distances moved to the Privacy page; the copied rows stay listed here.
+    assert "12 of 600 synthetic rows (2.0%) are exact copies" not in body
+    assert [p.label for p in outliers.get("page_link")][0].endswith("see the Privacy page")
     table = flag_table(outliers)
     # Every planted copy is listed, and the most serious rows come first.
     assert (table["Reasons"].str.contains("Exact copy")).sum() == 12
@@ -184,8 +185,8 @@ def test_pair_without_usable_target_shows_what_to_do(app):
     assert app.selectbox(key=TARGET_KEY).value is None
     assert any("No target column was chosen" in e.value for e in app.error)
     assert any("What to do" in i.value for i in app.info)
-    # Without an uploaded holdout the privacy page says how it stood one in.
-    app.switch_page(OUTLIERS).run()
+    # Without an uploaded holdout the Privacy page says how it stood one in.
+    app.switch_page("pages/privacy.py").run()
     no_exceptions(app)
     assert "No holdout was uploaded" in texts(app)
 

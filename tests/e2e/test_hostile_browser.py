@@ -22,8 +22,8 @@ from tests.payloads import FORMULAS, hostile_pair, payloads
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-PAGES = ["Schema", "Overview", "Columns", "Pairs", "Subgroups", "Outliers & privacy", "Utility", "Review",
-         "Sign-off"]  # fmt: skip
+PAGES = ["Schema", "Overview", "Columns", "Pairs", "Subgroups", "Outliers", "Privacy", "Utility",
+         "Review", "Sign-off"]  # fmt: skip
 
 
 @pytest.fixture

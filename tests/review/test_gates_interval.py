@@ -17,7 +17,9 @@ from review.policy import Policy, PolicyError, default_policy, dump_policy, eval
 
 SCORES = {"overall": 0.9, "fidelity": 0.81, "coverage": 0.95, "detection": 0.6,
           "privacy": 0.7, "utility": 0.8}  # fmt: skip
-NO_COPIES = {"exact_copy_rate": 0.0}
+# No copies, and privacy attacks that learn nothing (risks 0, membership AUC at a coin's 0.5).
+NO_COPIES = {"exact_copy_rate": 0.0, "singling_out_risk": 0.0, "linkability_risk": 0.0,
+             "inference_risk": 0.0, "membership_auc": 0.5}  # fmt: skip
 NO_COPIES_INFO = SimpleNamespace(exact_copy_rate=0.0)  # a privacy result's extra, no interval
 
 

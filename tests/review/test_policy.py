@@ -28,6 +28,10 @@ GOOD = {
     "utility": 0.8,
 }
 
+# No copies, and privacy attacks that learn nothing (risks 0, membership AUC at a coin's 0.5).
+CLEAN = {"exact_copy_rate": 0.0, "singling_out_risk": 0.0, "linkability_risk": 0.0,
+         "inference_risk": 0.0, "membership_auc": 0.5}  # fmt: skip
+
 
 def by_name(gates):
     return {g.name: g for g in gates}
@@ -46,7 +50,7 @@ def test_keys_left_out_take_defaults_and_false_turns_a_gate_off():
     assert policy.thresholds["fidelity_min"] == 0.9
     assert policy.thresholds["overall_min"] == default_policy().thresholds["overall_min"]
     assert policy.thresholds["utility_min"] is None
-    names = [g.name for g in evaluate(policy, GOOD, 0, {"exact_copy_rate": 0.0})]
+    names = [g.name for g in evaluate(policy, GOOD, 0, CLEAN)]
     assert "utility_min" not in names and "fidelity_min" in names
 
 
@@ -96,7 +100,7 @@ def test_every_problem_is_listed_at_once():
 
 
 def test_good_run_passes_every_gate_with_plain_sentences():
-    gates = evaluate(default_policy(), GOOD, 0, {"exact_copy_rate": 0.0})
+    gates = evaluate(default_policy(), GOOD, 0, CLEAN)
     assert [g.name for g in gates] == [g.name for g in GATES]
     assert all(g.passed is True and not g.blocking and g.status == "passed" for g in gates)
     assert gates_pass(gates)
@@ -132,14 +136,14 @@ def test_a_score_equal_to_the_threshold_passes_even_with_float_noise():
 @pytest.mark.parametrize("missing", [None, math.nan, "n/a"])
 def test_a_missing_required_score_is_not_evaluated_and_blocks(missing):
     scores = dict(GOOD, detection=missing)
-    gate = by_name(evaluate(default_policy(), scores, 0, {"exact_copy_rate": 0.0}))["detection_min"]
+    gate = by_name(evaluate(default_policy(), scores, 0, CLEAN))["detection_min"]
     assert (gate.passed, gate.blocking, gate.status) == (None, True, "not evaluated")
     assert "not computed" in gate.message and "detection_min = false" in gate.message
 
 
 def test_a_missing_optional_score_is_shown_with_its_reason_and_does_not_block():
     scores = {k: v for k, v in GOOD.items() if k != "utility"}
-    gates = evaluate(default_policy(), scores, 0, {"exact_copy_rate": 0.0},
+    gates = evaluate(default_policy(), scores, 0, CLEAN,
                      reasons={"utility": "no target column chosen"})  # fmt: skip
     utility = by_name(gates)["utility_min"]
     assert (utility.passed, utility.blocking) == (None, False)
@@ -155,10 +159,10 @@ def test_optional_scores_can_be_required_and_missing_extras_are_reported():
 
 
 def test_rejected_findings_fail_their_gate_and_a_missing_count_is_zero():
-    ok = by_name(evaluate(default_policy(), GOOD, 0, {"exact_copy_rate": 0.0}))
+    ok = by_name(evaluate(default_policy(), GOOD, 0, CLEAN))
     assert ok["max_rejected_findings"].passed and ok["max_rejected_findings"].value == 0
     assert ok["max_rejected_findings"].message == "No findings were rejected."
-    extra = {"exact_copy_rate": 0.0, "rejected_findings": 2}
+    extra = {**CLEAN, "rejected_findings": 2}
     gate = by_name(evaluate(default_policy(), GOOD, 0, extra))["max_rejected_findings"]
     assert gate.passed is False and gate.blocking
     assert gate.message.startswith("2 findings were rejected by a reviewer; at most 0 may be: fix")
@@ -166,9 +170,9 @@ def test_rejected_findings_fail_their_gate_and_a_missing_count_is_zero():
 
 def test_open_high_limit_can_allow_some():
     policy = load_policy("[gates]\nmax_open_high_findings = 2\n")
-    gate = by_name(evaluate(policy, GOOD, 2, {"exact_copy_rate": 0.0}))["max_open_high_findings"]
+    gate = by_name(evaluate(policy, GOOD, 2, CLEAN))["max_open_high_findings"]
     assert gate.passed and gate.message.endswith("at most 2 may be open at sign-off.")
-    gate = by_name(evaluate(policy, GOOD, 3, {"exact_copy_rate": 0.0}))["max_open_high_findings"]
+    gate = by_name(evaluate(policy, GOOD, 3, CLEAN))["max_open_high_findings"]
     assert not gate.passed
 
 

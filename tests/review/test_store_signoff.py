@@ -28,7 +28,10 @@ def reviewed_run(store, make_run):
 
 def gates_for(store: Store, run_id: int, scores=SCORES, copies: float = 0.0):
     open_high = len(store.items(run_id, severity="high", status="open"))
-    return evaluate(load_policy(None), scores, open_high, {"exact_copy_rate": copies})
+    # Privacy attacks that learn nothing: risks 0, membership AUC at a coin's 0.5.
+    attacks = {"singling_out_risk": 0.0, "linkability_risk": 0.0, "inference_risk": 0.0,
+               "membership_auc": 0.5}  # fmt: skip
+    return evaluate(load_policy(None), scores, open_high, {"exact_copy_rate": copies, **attacks})
 
 
 def test_sign_off_records_inputs_policy_scores_gates_and_decisions(store, reviewed_run):
