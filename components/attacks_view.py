@@ -55,7 +55,8 @@ def secret_of(a: AttackResult) -> str:
     """The secret column of an inference result: its own for a per-secret result, the riskiest
     one's for the headline result (chosen as the metric chooses it)."""
     if a.by_secret:
-        return secret_of(max(a.by_secret, key=lambda r: (r.interval[1], r.risk)))
+        pool = [r for r in a.by_secret if r.informative] or list(a.by_secret)
+        return secret_of(max(pool, key=lambda r: (r.interval[1], r.risk)))
     return a.columns[-1] if a.columns else ""
 
 
@@ -99,9 +100,12 @@ def _risk_card(a: AttackResult) -> None:
 def by_secret_frame(a: AttackResult) -> pd.DataFrame:
     """One row per secret column, riskiest (largest upper bound) first. Names stay literal:
     a table cell is not Markdown."""
-    rows = sorted(a.by_secret, key=lambda r: (-r.interval[1], -r.risk))
+    rows = sorted(a.by_secret, key=lambda r: (not r.informative, -r.interval[1], -r.risk))
     return pd.DataFrame({
         "Secret column": [secret_of(r) for r in rows],
+        # Not counted: control records may be guessed right 90% of the time or more, so the
+        # interval spans most of [0, 1] whatever the synthetic data does.
+        "Counted": ["yes" if r.informative else "no: control guessed too often" for r in rows],
         "Risk": [r.risk for r in rows],
         "Interval": [f"{r.interval[0]:.2f}-{r.interval[1]:.2f}" for r in rows],
         "Training": [100 * r.train_rate for r in rows],
@@ -113,7 +117,9 @@ def by_secret_frame(a: AttackResult) -> pd.DataFrame:
 
 def _by_secret(a: AttackResult) -> None:
     st.caption(f"Each secret column in turn ({len(a.by_secret)}); the card shows the one most "
-               "at risk.")  # fmt: skip
+               "at risk among those counted. A secret is not counted when control records may "
+               "be guessed right 90% of the time or more and training records do no better "
+               "beyond noise: the attack cannot show a risk there.")  # fmt: skip
     pct = st.column_config.NumberColumn(format="%.1f%%", help="Share of attacks that succeed")
     st.dataframe(
         by_secret_frame(a), hide_index=True, width="stretch",

@@ -113,8 +113,8 @@ def controlled(enc: Encoded, unseen_share: float) -> tuple[Encoded | None, str, 
 def _secrets(enc: Encoded, options: Options) -> tuple[list[str], str]:
     chosen = [c for c in (options.secrets or options.sensitive) if c in enc.analysed]
     if chosen:
-        whose = "chosen" if options.secrets else "marked sensitive on the Schema page"
-        return chosen, f"Secret columns {whose}: {', '.join(chosen)}."
+        whose = "chosen" if options.secrets else "the columns marked sensitive"
+        return chosen, f"Secret columns ({whose}): {', '.join(chosen)}."
     found = attacks.default_secrets(enc)
     more = len(enc.analysed) > len(found)
     cap = f" (at most {attacks.MAX_SECRETS}; choose others with --secret)" if more else ""

@@ -129,13 +129,16 @@ def success_chart(found: AttacksInfo) -> go.Figure:
 
 
 def _secrets_table(infer: AttackResult) -> str:
-    ordered = sorted(infer.by_secret, key=lambda r: (-r.interval[1], -r.risk))
+    ordered = sorted(infer.by_secret, key=lambda r: (not r.informative, -r.interval[1], -r.risk))
     rows = [[e(r.columns[-1]), _rate(r.train_rate, r.train_interval),
              _rate(r.control_rate, r.control_interval), _rate(r.baseline_rate), _risk_cell(r),
-             count(r.n_attacks)] for r in ordered]  # fmt: skip
+             count(r.n_attacks), "yes" if r.informative else "no"] for r in ordered]  # fmt: skip
     return "<h4>Attribute inference, per secret column</h4>" + table(
         ["Secret column", "Training success", "Control success", "Random guess", "Risk",
-         "Attacks"], rows, (1, 2, 3, 4, 5))  # fmt: skip
+         "Attacks", "Counted"], rows, (1, 2, 3, 4, 5)) + (
+        "<p class='muted'>Not counted: control records may be guessed right 90% of the time or "
+        "more and training records do no better beyond noise, so the attack cannot show a risk "
+        "for that secret.</p>")  # fmt: skip
 
 
 def _halves(link: AttackResult | None) -> str:

@@ -27,10 +27,6 @@ COPY_RULE_UNIQUE = (
     "The copy part of the score is set by copies of unique training records: where real rows "
     "repeat, the exact-copy rate cannot tell a leak from the data's own duplication."
 )
-ATTACKS_CAP = (
-    "With a control, the score is also at most 1 minus the largest attack risk's upper bound "
-    "(Privacy attacks, below); the lowest part sets it."
-)
 FLAGGED_SHOWN = 12  # unique-copy rows named in the text (the flagged-rows section lists them)
 
 
@@ -101,7 +97,7 @@ def _distances(a: Assessment, res: MetricResult | None, enc: Encoded | None, fig
     split = bool(a.inputs) and "holdout" not in a.inputs
     unique = getattr(res.extra, "unique_copies", None)
     rows = [
-        ["Privacy score", num(res.score, 2), e(f"{words.privacy_help()} {ATTACKS_CAP}")],
+        ["Privacy score", num(res.score, 2), e(words.privacy_help())],
         ["Exact copies", f"{count(ex.exact_copies)} of {count(n)}",
          e("Synthetic rows equal to a real row on every compared column. "
            f"{ex.baseline_note}")],
