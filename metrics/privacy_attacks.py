@@ -43,6 +43,7 @@ from metrics.encode import Encoded, Side
 from metrics.membership import membership
 from metrics.options import Options
 from metrics.privacy_attacks_info import ATTACK_LABELS, AttacksInfo
+from metrics.privacy_info import pct
 from metrics.quasi_identifiers import quasi_identifiers
 from metrics.results import Finding, MetricResult, Progress, Severity, no_progress, typed_extra
 
@@ -234,10 +235,6 @@ def floor(found: AttacksInfo, confidence: float) -> float:
         )  # fmt: skip
         highs.append(null.interval[1])
     return 1.0 - max(highs) if highs else float("nan")
-
-
-def pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def risk_words(a: AttackResult) -> str:
