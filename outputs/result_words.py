@@ -109,9 +109,10 @@ def reason_meanings(found: FlagsInfo) -> dict[str, str]:
         "anomalous": f"an unusual row: a combination of values that only {share:.0%} of real rows "
         f"reach{level}, by isolation forests fitted on the real rows, in at least "
         f"{found.stable_share:.0%} of {found.runs_by_kind.get('anomalous', 5)} seeded runs.",
-        "copied": "equal to a real row on every compared column (flagged only while fewer than "
-        f"{NATURAL_COPY_LIMIT:.0%} of holdout rows (without a holdout: real rows) equal a real row "
-        "by nature).",
+        "copied": "equal to a real row on every compared column. Where "
+        f"{NATURAL_COPY_LIMIT:.0%} or more of holdout rows (without a holdout: real rows) equal a "
+        "real row by nature, only copies of a record found once in the training data are "
+        "flagged.",
         "near_copy": "equal to a real row on every column but one number (at most 1% of its "
         f"range apart), or closer to a training record (distance below {near:.3g}) than 99% of "
         "real holdout rows get.",
