@@ -56,6 +56,17 @@ class Side:
     # 0-based rows of those unreadable values, per numerical/datetime column (row flags name them).
     unparsed_rows: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def take(self, rows: np.ndarray) -> Side:
+        """The side on ``rows`` (a sample or a split), every column's arrays indexed alike.
+        Unreadable-value counts and rows are not carried: they describe the whole file."""
+        return Side(
+            n_rows=len(rows),
+            numeric={c: v[rows] for c, v in self.numeric.items()},
+            codes={c: v[rows] for c, v in self.codes.items()},
+            binned={c: v[rows] for c, v in self.binned.items()},
+            strings={c: v[rows] for c, v in self.strings.items()},
+        )
+
 
 @dataclass
 class Encoded:

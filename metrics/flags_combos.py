@@ -304,7 +304,7 @@ def flag_implausible(enc: Encoded, seed: int, ev: Events, notes: list[str]) -> C
             f"Implausible combinations: fitted on a seeded sample of {FIT_ROWS:,} of the "
             f"{n_real:,} real rows; every synthetic row is scored."
         )
-    real = _sampled(enc.real, sample)
+    real = enc.real.take(sample)
     min_rows = int(np.clip(len(sample) // 6, SMALL_BIN_ROWS, MIN_BIN_ROWS))
     pairs, partners, placed = _choose(enc, real, min_rows)
     if not pairs:
@@ -349,12 +349,6 @@ def _one_by_one(
         )
     out = [j for j, p in pair_of.items() if p in broad]
     return rows[~np.isin(which[rows], out)] if out else rows
-
-
-def _sampled(side: Side, rows: np.ndarray) -> Side:
-    """The numeric and categorical columns of ``side`` on ``rows``."""
-    return Side(n_rows=len(rows), numeric={c: v[rows] for c, v in side.numeric.items()},
-                codes={c: v[rows] for c, v in side.codes.items()})  # fmt: skip
 
 
 def _place_synthetic(enc: Encoded, model: _Model) -> tuple[dict, dict]:

@@ -39,7 +39,7 @@ import numpy as np
 
 from metrics import attacks
 from metrics.attacks import AttackResult
-from metrics.encode import Encoded, Side
+from metrics.encode import Encoded
 from metrics.membership import membership
 from metrics.options import Options
 from metrics.privacy_attacks_info import ATTACK_LABELS, AttacksInfo
@@ -61,18 +61,6 @@ def info(result: MetricResult | None) -> AttacksInfo:
     return typed_extra(result, AttacksInfo)
 
 
-def take(side: Side, rows: np.ndarray) -> Side:
-    """The rows ``rows`` of a side (unreadable-value counts are not carried: attacks do not
-    read them)."""
-    return Side(
-        n_rows=len(rows),
-        numeric={c: v[rows] for c, v in side.numeric.items()},
-        codes={c: v[rows] for c, v in side.codes.items()},
-        binned={c: v[rows] for c, v in side.binned.items()},
-        strings={c: v[rows] for c, v in side.strings.items()},
-    )
-
-
 def controlled(enc: Encoded, unseen_share: float) -> tuple[Encoded | None, str, str]:
     """The pair the attacks run on (training rows as ``real``, control rows as ``holdout``),
     the control's kind and its sentence; None when there is no control."""
@@ -87,7 +75,7 @@ def controlled(enc: Encoded, unseen_share: float) -> tuple[Encoded | None, str, 
     if n_control >= MIN_CONTROL_ROWS and n - n_control >= MIN_CONTROL_ROWS:
         cut = n - n_control
         pair = replace(
-            enc, real=take(enc.real, np.arange(cut)), holdout=take(enc.real, np.arange(cut, n))
+            enc, real=enc.real.take(np.arange(cut)), holdout=enc.real.take(np.arange(cut, n))
         )
         note = (
             f"Control: the last {n_control:,} real rows ({unseen_share:.0%}, rows "
@@ -133,7 +121,7 @@ def _attacker_pair(enc: Encoded, options: Options) -> tuple[Encoded, str]:
         f"The attacker searches a seeded sample of {MAX_ATTACKER_ROWS:,} of the {n:,} synthetic "
         "rows (a smaller release than the real one: risks may read slightly low)."
     )
-    return replace(enc, synthetic=take(enc.synthetic, rows)), note
+    return replace(enc, synthetic=enc.synthetic.take(rows)), note
 
 
 # long: runs five attacks in turn with their progress steps; each is one call.

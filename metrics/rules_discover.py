@@ -58,15 +58,6 @@ def _sample_allowed(m: int) -> int:
     return allowed(m) + 2
 
 
-def _subside(side: Side, rows: np.ndarray) -> Side:
-    return Side(
-        n_rows=len(rows),
-        numeric={c: v[rows] for c, v in side.numeric.items()},
-        codes={c: v[rows] for c, v in side.codes.items()},
-        strings={c: v[rows] for c, v in side.strings.items()},
-    )
-
-
 def _present(enc: Encoded, rule: Rule, side: Side) -> np.ndarray:
     ok = np.ones(side.n_rows, dtype=bool)
     for col in rule.columns:
@@ -170,7 +161,7 @@ def discover(enc: Encoded, seed: int = 0) -> Discovery:
     venc = enc
     if n > VERIFY_ROWS:
         vrows = np.sort(rng(seed, "rules", "verify").choice(n, VERIFY_ROWS, replace=False))
-        sub = _subside(enc.real, vrows)
+        sub = enc.real.take(vrows)
         venc = replace(enc, real=sub, synthetic=sub, holdout=None)
 
     def pick(values: np.ndarray) -> np.ndarray:
