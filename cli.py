@@ -7,10 +7,13 @@
         [--max-columns N] [--quiet]
         [--attacks N] [--secret COLUMN ...] [--quasi-identifiers COL,COL,...]
         [--sensitive COL,COL,...] [--unseen-share SHARE] [--settings FILE]
+    python cli.py verify-audit | grant | roles | audit-export | notify | signoff-record ...
+        (the review database's governance: see cli_governance.py and each command's --help)
 
 Exit codes: 0 done (and no policy gate blocks approval), 1 a policy gate fails, or is undecided
 (its score's interval straddles the threshold) and the policy does not set allow_undecided =
-true, 2 bad arguments or input. Errors are one line on stderr, never a traceback.
+true, 2 bad arguments or input. With --review-db and no --policy the gates are the policy stored in
+the review database. Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -64,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--review-db",
         metavar="URL_OR_FILE",
-        help="with --policy: count the decisions analysts stored in this review "
-        "database (a SQLAlchemy URL or a SQLite file) for the same input files; "
+        help="count the decisions analysts stored in this review database (a SQLAlchemy "
+        "URL or a SQLite file) for the same input files, and send its due notifications; "
+        "without --policy, gate on the policy stored in it (the report names its version); "
         "without it every high-severity finding counts as open",
     )
     rep.add_argument("--seed", type=int, default=0)
@@ -95,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--quiet", action="store_true", help="no progress or warnings on stderr")
     _privacy_arguments(rep)
+    import cli_governance
+
+    cli_governance.add_commands(sub)
     return parser
 
 
@@ -295,8 +302,6 @@ def cmd_report(args) -> int:
         except policy_mod.PolicyError as exc:
             problems = [line.strip().removeprefix("- ") for line in str(exc).splitlines()]
             raise UsageError(f"{args.policy}: " + " ".join(p for p in problems if p)) from None
-    elif args.review_db:
-        raise UsageError("--review-db only counts with --policy: add the policy to gate on")
     for out in (args.json_out, args.html_out):
         _check_writable(out)
     known = catalogue.names()
@@ -310,13 +315,28 @@ def cmd_report(args) -> int:
             warnings.simplefilter("ignore")
         store = _review_store(args.review_db)
         try:
-            return _report(args, policy, store)
+            policy, version = _stored_policy(policy, store, args.review_db)
+            return _report(args, policy, store, version)
         finally:
             if store is not None:
+                import cli_governance
+
+                cli_governance.deliver_quietly(store, args.quiet)
                 store.close()
 
 
-def _report(args, policy, store) -> int:
+def _stored_policy(policy, store, review_db):
+    """The policy to gate on and its stored version: ``--policy``'s file (no version), else
+    the policy in force in the review database."""
+    if policy is not None or store is None:
+        return policy, None
+    try:
+        return store.current_policy()
+    except Exception as exc:  # noqa: BLE001 - an unreadable stored policy: one line
+        raise _db_error(str(review_db), exc) from None
+
+
+def _report(args, policy, store, policy_version: int | None = None) -> int:
     """Read, assess, gate and write the reports (the arguments are checked)."""
     from metrics import suite
     from metrics.options import Options
@@ -374,8 +394,17 @@ def _report(args, policy, store) -> int:
         gates = _gates(policy, assessment, store, args.review_db)
         review = {
             "policy": gating.policy_dict(policy),
+            "policy_source": "file" if args.policy else "review database",
+            "policy_version": policy_version,
             "gates": [gating.gate_dict(g) for g in gates],
         }
+        if store is not None:
+            from outputs import review_report as rr
+
+            review["audit_chain"] = rr.chain_dict(store)
+        if policy_version is not None and not args.quiet:
+            print(f"policy: version {policy_version} stored in the review database",
+                  file=sys.stderr)  # fmt: skip
         for g in gates:
             print(f"{gate_word(g)} {g.label}: {g.message}", file=sys.stderr)
         if any(g.blocking for g in gates):  # failed, undecided (unless allowed), required missing
@@ -494,6 +523,10 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "report":
             return cmd_report(args)
+        import cli_governance
+
+        if cli_governance.is_command(args.command):
+            return cli_governance.run(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

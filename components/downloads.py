@@ -10,7 +10,7 @@ import streamlit as st
 
 from components import state
 from components.assessment import Loaded
-from outputs import html_report, json_report
+from outputs import html_report, json_report, signoff_record
 from outputs import review_report as rr
 from outputs.words import plural
 from review import Gate, Policy, Store
@@ -73,3 +73,31 @@ def buttons(store: Store, run: int, loaded: Loaded, policy: Policy | None,
     st.caption("The cleaned dataset is " + ("**raw**: values exactly as read; do not open it in "
                "a spreadsheet." if raw else "**protected**: cells that would run as spreadsheet "
                "formulas start with '.") )  # fmt: skip
+    _audit_buttons(store, run, stem)
+
+
+def _audit_buttons(store: Store, run: int, stem: str) -> None:
+    """For auditors: the printable sign-off record and the whole audit trail with its hashes."""
+    from review.chain_export import audit_export
+
+    def record() -> bytes:
+        return signoff_record.html(store, run).encode("utf-8")
+
+    def trail(index: int) -> bytes:
+        return audit_export(store.engine)[index].encode("utf-8")
+
+    specs = [
+        ("Sign-off record (HTML, printable)", record, f"synthlens_signoff_record_{stem}.html",
+         "text/html", "One A4 page: input hashes, the signature and its meaning, the policy "
+         "version and gates, the decisions and the audit chain's head.", ":material/print:"),
+        ("Audit trail (CSV)", lambda: trail(0), "synthlens_audit_trail.csv", "text/csv",
+         "Every audit row and sign-off of this database with its chain hashes.",
+         ":material/history:"),
+        ("Audit trail (JSON)", lambda: trail(1), "synthlens_audit_trail.json",
+         "application/json", "The same with the chain's head and state, for tools.",
+         ":material/data_object:"),
+    ]  # fmt: skip
+    for col, (label, data, name, mime, help_text, icon) in zip(st.columns(3), specs, strict=True):
+        col.download_button(label, data=data, file_name=name, mime=mime, help=help_text,
+                            icon=icon, on_click="ignore", width="stretch",
+                            key=state.widget_key("download", name))  # fmt: skip

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
 import pandas as pd
 import streamlit as st
 
-from components import privacy_view, row_compare, state
+from components import assign_view, privacy_view, row_compare, state
 from components import review_state as rs
 from components.assessment import Loaded
 from components.review_queue import SEVERITY_BADGE, kind_label, show_flash
@@ -16,7 +19,7 @@ from outputs.html_subgroups import finding_test, level_figure
 from outputs.review_items import REASON_WORDS, is_row_kind
 from outputs.review_report import finding_rows
 from outputs.words import plural
-from review import Item
+from review import AuditEntry, Item
 
 REAL_LIKE_FINDINGS = ("exact_copies", "copied_rows", "near_copy_rows", "unique_copies")
 # (status, label, shortcut, icon, help for a finding, help for a row)
@@ -32,7 +35,8 @@ ACTIONS = (
 )  # fmt: skip
 
 
-def show(run: int, item: Item | None, loaded: Loaded, redact: bool) -> None:
+def show(run: int, item: Item | None, loaded: Loaded, redact: bool,
+         items: Sequence[Item] = ()) -> None:  # fmt: skip
     show_flash()
     if item is None:
         st.success("Nothing to review in this view.", icon=":material/task_alt:")
@@ -43,7 +47,7 @@ def show(run: int, item: Item | None, loaded: Loaded, redact: bool) -> None:
     columns = ", ".join(_md(c) for c in item.columns)
     st.caption(badge + (f" · {columns}" if columns else ""))
     st.markdown(_md(item.message))
-    decision_panel(run, item)
+    decision_panel(run, item, rs.my_role(), items)
     _history(item)
     st.divider()
     if is_row_kind(item.kind):
@@ -140,6 +144,11 @@ def _row_evidence(item: Item, loaded: Loaded, redact: bool) -> None:
 
 
 def _status_line(item: Item) -> None:
+    if item.status == "open" and item.expires_at is not None:
+        # Reopened by SynthLens when its waiver ran out (the store keeps the old end).
+        st.markdown(f"**Status:** open again: the waiver expired on {rs.until(item.expires_at)}. "
+                    "It blocks approval until someone decides again.")  # fmt: skip
+        return
     if item.status == "open":
         st.markdown("**Status:** open, nobody has decided yet.")
         earlier = item.evidence.get("earlier_decision")
@@ -157,18 +166,35 @@ def _status_line(item: Item) -> None:
     if item.reason:
         line += f". Reason: {_md(item.reason)}"
     st.markdown(line)
+    if item.status == "waived" and item.expires_at is not None:
+        st.caption(f":material/schedule: This item is waived until {rs.until(item.expires_at)}; "
+                   "then it opens again and blocks approval until someone decides again.")  # fmt: skip
     if item.carried_from_item_id is not None:
         st.caption("Decision carried over from an earlier run on the same real data.")
 
 
-def decision_panel(run: int, item: Item) -> None:
+def decision_panel(run: int, item: Item, role: str | None = "reviewer",
+                   items: Sequence[Item] = ()) -> None:  # fmt: skip
     _status_line(item)
+    assign_view.line(item)
+    refused = rs.may_not_decide(role)
+    if refused:
+        # A viewer reads the queue and the evidence; the buttons would only be refused.
+        st.info(refused, icon=":material/visibility:")
+        st.button("Skip", key=state.widget_key("skip", item.id), icon=":material/skip_next:",
+                  help="Go to the next open item", on_click=rs.skip, args=(run, item.id))  # fmt: skip
+        return
     row = is_row_kind(item.kind)
-    left, right = st.columns(2)
+    # The waiver's reason and its end side by side: both only matter when waiving.
+    left, right = st.columns([3, 2])
     left.text_input("Reason (needed to waive)", key=state.widget_key("reason", item.id),
                     placeholder="e.g. salary outliers are expected")  # fmt: skip
-    right.text_input("Comment (optional)", key=state.widget_key("comment", item.id),
-                     placeholder="saved with the decision")  # fmt: skip
+    right.date_input("Waiver ends on", key=state.widget_key("waiver_end", item.id), value=None,
+                     min_value=datetime.now(UTC).date(), format="YYYY-MM-DD",
+                     help="Optional, for a waiver: it ends at the end of that day (UTC); the "
+                     "item then opens again and blocks approval until someone decides again.")  # fmt: skip
+    st.text_input("Comment (optional)", key=state.widget_key("comment", item.id),
+                  placeholder="saved with the decision")  # fmt: skip
     removes = finding_rows(item)
     if removes:
         # Say it before the click: rejecting a finding that names rows drops those rows.
@@ -193,6 +219,7 @@ def decision_panel(run: int, item: Item) -> None:
         bar.button("Save comment", key=state.widget_key("comment_only", item.id),
                    help="Save the comment without deciding", on_click=rs.add_comment,
                    args=(item.id,))  # fmt: skip
+    assign_view.control(bar, item, items, role)
     st.caption("Keyboard: **A** accept · **X** reject · **W** waive · **N** skip "
                "(when no text box has the focus).")  # fmt: skip
 
@@ -208,7 +235,36 @@ def _history(item: Item) -> None:
         for c in comments:
             st.markdown(f"💬 **{_md(c.reviewer)}** ({c.created_at:%Y-%m-%d %H:%M}): {_md(c.text)}")
         for e in trail:
-            before = (e.before or {}).get("status", "")
-            after = (e.after or {}).get("status", "")
-            change = f"{before} → {after}" if after else e.action
-            st.caption(f"{e.at:%Y-%m-%d %H:%M:%S} · {_md(e.actor)} · {e.action}: {change}")
+            st.caption(history_line(e))
+
+
+ACTION_WORDS = {"waiver_expired": "waiver expired", "carry_over": "carried over",
+                "assign": "assigned"}  # fmt: skip
+
+
+def trust(e: AuditEntry) -> str:
+    """How far the actor was vouched for: verified, unverified, SynthLens itself, or nothing
+    for rows written before identities were recorded."""
+    if e.actor_source == "system":
+        return "SynthLens"
+    if e.actor_verified is None:
+        return ""
+    return "verified" if e.actor_verified else "unverified"
+
+
+def history_line(e: AuditEntry) -> str:
+    """One audit row as a line: when, who (and how verified), what changed."""
+    how = trust(e)
+    who = _md(e.actor) if how == "SynthLens" or not how else f"{_md(e.actor)} ({how})"
+    action = ACTION_WORDS.get(e.action, e.action)
+    before, after = e.before or {}, e.after or {}
+    if e.action == "assign":
+        target = after.get("assigned_to")
+        change = f"to {_md(target)}" if target else "nobody"
+        if after.get("due_at"):
+            change += f", due {str(after['due_at'])[:10]}"  # an ISO date we wrote
+    elif after.get("status"):
+        change = f"{before.get('status', '')} → {after['status']}"
+    else:
+        change = action
+    return f"{e.at:%Y-%m-%d %H:%M:%S} · {who} · {action}: {change}"

@@ -8,8 +8,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from components import assign_view, state
 from components import review_state as rs
-from components import state
 from outputs.escape import md
 from outputs.review_items import (
     COUNT_RULE,
@@ -69,9 +69,14 @@ def header(items: Sequence[Item], reviewer: str, removed: int) -> None:
             f"flagged rows: {sum(i.reviewed for i in rows)} of {len(rows)} reviewed · "
             f"{plural(removed, 'synthetic row')} left out of the cleaned dataset."
         )
+        mine = assign_view.my_count(items, rs.me())
+        if mine:
+            st.markdown(f":material/assignment_ind: **{mine}**: switch on **Assigned to me** "
+                        "below to see only those.")  # fmt: skip
     with right:
         who, change = st.columns([3, 1], vertical_alignment="center")
-        who.markdown(f"Reviewing as **{md(reviewer)}**")
+        role = rs.my_role()
+        who.markdown(f"Reviewing as **{md(reviewer)}**" + (f" · {role}" if role else " · no role"))
         if not rs.authenticated():
             change.button("Change", on_click=rs.clear_reviewer, type="tertiary",
                           help="Review under another name")  # fmt: skip
@@ -124,8 +129,12 @@ def filter_bar(items: Sequence[Item]) -> rs.Filters:
                 lambda s: rs.STATUS_LABELS.get(s, s))  # fmt: skip
     with d:
         _select("Column", "filter_column", [rs.ANY, *columns], rs.ANY)
-    st.caption(f"Kind counts every item, whatever its status. {COUNT_RULE} A flagged row is "
-               "listed once, under its most serious reason.")  # fmt: skip
+    mine, words = st.columns([1, 3], vertical_alignment="center")
+    mine.toggle("Assigned to me", key=state.kept_widget("filter_mine", False),
+                on_change=rs.on_filter_change, args=("filter_mine",),
+                help="Only the items assigned to you, by your email or your name")  # fmt: skip
+    words.caption(f"Kind counts every item, whatever its status. {COUNT_RULE} A flagged row is "
+                  "listed once, under its most serious reason.")  # fmt: skip
     return rs.filters()
 
 
@@ -150,19 +159,30 @@ def _colour(value: object) -> str:
     return f"color: {TEXT_COLOURS[value]}; font-weight: 600" if value in TEXT_COLOURS else ""
 
 
+def _late(value: object) -> str:
+    return "color: #b91c1c; font-weight: 600" if value == "overdue" else ""
+
+
 def queue_table(shown: Sequence[Item], selected: Item | None) -> None:
     """The filtered queue; clicking a row opens it in the detail view."""
     if not shown:
         st.info("No item matches these filters. Change a filter above to see more.")
         return
     ids = [i.id for i in shown]
-    frame = pd.DataFrame(
-        {
-            "Severity": [i.severity for i in shown],
-            "Item": [item_title(i) for i in shown],
-            "Status": [rs.STATUS_LABELS.get(i.status, i.status) for i in shown],
-        }
-    )
+    columns = {
+        "Severity": [i.severity for i in shown],
+        "Item": [item_title(i) for i in shown],
+        "Status": [rs.STATUS_LABELS.get(i.status, i.status) for i in shown],
+    }
+    widths = {"Severity": 68, "Item": 280, "Status": 84}
+    if any(i.assigned_to for i in shown):
+        # Only once someone assigns: two empty columns would squeeze the item's words.
+        # The left half of a 1400 px window holds about 420 px: a short Due cell, and the
+        # item's words on up to three lines.
+        columns["Due"] = [assign_view.due_short(i) for i in shown]
+        columns["Assigned to"] = [i.assigned_to or "" for i in shown]
+        widths = {"Severity": 60, "Item": 150, "Status": 62, "Due": 68, "Assigned to": 72}
+    frame = pd.DataFrame(columns)
     at = [ids.index(selected.id)] if selected is not None and selected.id in ids else []
     # Same key while the user clicks through the table (it keeps its scroll position); a new
     # one when the list or the shown item changes otherwise, so the selection follows the view.
@@ -171,18 +191,24 @@ def queue_table(shown: Sequence[Item], selected: Item | None) -> None:
     # onto a second line (Streamlit wraps text only in rows taller than 64 px), so nothing is
     # cut off in the left half of a 1400 px window.
     st.dataframe(
-        frame.style.map(_colour, subset=["Severity", "Status"]),
+        frame.style.map(_colour, subset=["Severity", "Status"]).map(
+            _late, subset=[c for c in ("Due",) if c in frame]),
         hide_index=True, height=min(640, ROW_HEIGHT * len(frame) + 38), key=key,
         on_select=partial(rs.select_from_table, key, ids), selection_mode="single-row",
         selection_default={"selection": {"rows": at}}, row_height=ROW_HEIGHT, width="stretch",
-        column_config={"Severity": st.column_config.TextColumn(width=68),
-                       "Item": st.column_config.TextColumn(width=280),
-                       "Status": st.column_config.TextColumn(width=84)},
+        column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()},
     )  # fmt: skip
     st.caption(f"{plural(len(shown), 'item')} in this view. Click a row to open it.")
 
 
 ROW_HEIGHT = 66
+
+
+def show_warning() -> None:
+    """A warning for the whole page (expired waivers reopened), shown above the queue."""
+    message = state.flash()
+    if message is not None and message[0] == "warning":
+        show_flash()
 
 
 def show_flash() -> None:

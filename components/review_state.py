@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from streamlit.errors import StreamlitAPIException
 
+from components import identity as ident
 from components import state
 from components.assessment import Loaded
 from metrics.results import SEVERITY_ORDER as SEVERITY_RANK
@@ -27,6 +28,9 @@ from outputs.review_report import finding_rows
 from outputs.words import plural
 from review import InvalidInput, Item, StaleUpdate, Store, StoreError
 from review.db import resolve_url
+from review.outbox import Deliverer
+from review.records import NotAllowed
+from review.roles import Identity, can
 
 ALL_ITEMS, ALL_FINDINGS, ALL_ROWS = "All items", "All findings", "All flagged rows"
 ANY = "Any"
@@ -36,7 +40,14 @@ STATUS_LABELS = {"open": "Open", "accepted": "Accepted", "rejected": "Rejected",
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _store(url: str) -> Store:
-    return Store(url)
+    opened = Store(url)
+    if opened.webhooks is not None:
+        # One delivery thread per store and process: a commit that queued a notification
+        # wakes it; it also retries on its own every minute. Sign-offs never wait for it.
+        deliverer = Deliverer(opened.engine, opened.webhooks)
+        opened.after_notify = deliverer.kick
+        deliverer.kick()  # anything left from before a restart
+    return opened
 
 
 def store() -> Store:
@@ -71,6 +82,13 @@ def _synced_run(url: str, key: str, _a: Assessment, _synthetic: pd.DataFrame,
     return run.id
 
 
+def _reopen_expired(run: int) -> None:
+    reopened = store().reopen_expired(run)
+    if reopened:
+        state.set_flash("warning", f"{reopened} waiver(s) expired: their items are open again "
+                        "and block approval until someone decides again.")  # fmt: skip
+
+
 def run_id(loaded: Loaded) -> int:
     """The stored run of the loaded assessment, its items added on first use."""
     synthetic = state.table("synthetic")
@@ -78,8 +96,10 @@ def run_id(loaded: Loaded) -> int:
     store()  # stops the page with a message when the database cannot be opened
     key = identity(loaded.assessment).cache_key()
     try:
-        return _synced_run(resolve_url(), key, loaded.assessment, synthetic.frame,
-                           state.cleaned_from_run())  # fmt: skip
+        run = _synced_run(resolve_url(), key, loaded.assessment, synthetic.frame,
+                          state.cleaned_from_run())  # fmt: skip
+        _reopen_expired(run)
+        return run
     except (StoreError, SQLAlchemyError) as exc:
         st.error(f"The review queue could not be stored: {md(exc)}", icon=":material/error:")
         st.stop()
@@ -95,19 +115,33 @@ class Filters:
     severity: str = ANY
     status: str = "open"
     column: str = ANY
+    mine: bool = False  # only the items assigned to the user
 
 
 def filters() -> Filters:
     """The queue filters as the widgets on the Review page hold them."""
     d = Filters()
     return Filters(**{name: str(state.kept(f"filter_{name}", getattr(d, name)))
-                      for name in ("kind", "severity", "status", "column")})  # fmt: skip
+                      for name in ("kind", "severity", "status", "column")},
+                   mine=bool(state.kept("filter_mine", False)))  # fmt: skip
 
 
-def apply(items: Sequence[Item], f: Filters) -> list[Item]:
-    """The items that pass the filters, in queue order (as the store returns them)."""
+def is_mine(item: Item, who: Identity) -> bool:
+    """Whether ``item`` is assigned to ``who``: by email or by name, case-insensitively (the
+    rule of ``Store.assigned_to``)."""
+    keys = {who.key, who.name.strip().casefold()} - {""}
+    return bool(item.assigned_to) and str(item.assigned_to).strip().casefold() in keys
+
+
+def apply(items: Sequence[Item], f: Filters, who: Identity | None = None) -> list[Item]:
+    """The items that pass the filters, in queue order (as the store returns them).
+    ``who``: the user, for "assigned to me" (the session's user when not given)."""
+    if f.mine and who is None:
+        who = me()
     out = []
     for i in items:
+        if f.mine and who is not None and not is_mine(i, who):
+            continue
         row = is_row_kind(i.kind)
         if f.kind == ALL_FINDINGS and row or f.kind == ALL_ROWS and not row:
             continue
@@ -144,21 +178,26 @@ def current_items(run: int) -> list[Item]:
     return store().items(run)
 
 
+def me() -> Identity:
+    """The person using this session (see ``components/identity.py``)."""
+    return ident.identity()
+
+
 def reviewer_name() -> str:
-    """The signed-in user when Streamlit authentication is configured, else the typed name."""
-    try:
-        if st.user.is_logged_in:
-            return str(st.user.get("name") or st.user.get("email") or "").strip()
-    except (AttributeError, KeyError, StreamlitAPIException):
-        pass  # no [auth] section: Streamlit has no logged-in user to offer
-    return state.reviewer()
+    """The verified user's name when a login or the proxy vouches for it, else the typed name."""
+    return me().name
 
 
 def authenticated() -> bool:
-    try:
-        return bool(st.user.is_logged_in)
-    except (AttributeError, KeyError, StreamlitAPIException):
-        return False
+    """Whether a login or the trusted proxy vouches for the user (no name to type)."""
+    return me().verified
+
+
+def my_role() -> str | None:
+    """The user's role under the policy in force (a typed name is capped by it)."""
+    s = store()
+    policy, _ = s.current_policy()
+    return ident.role(me(), s.grants(), policy.sign_off.forbid_unverified)
 
 
 # ---------------------------------------------------------------------------- the callbacks
@@ -194,9 +233,14 @@ def decide(run: int, item_id: int, version: int, status: str) -> None:
     """
     reason = st.session_state.get(state.widget_key("reason", item_id), "")
     comment = st.session_state.get(state.widget_key("comment", item_id), "")
+    ends = waiver_end(st.session_state.get(state.widget_key("waiver_end", item_id)))
     try:
-        saved = store().decide(item_id, status, reviewer_name(), reason, comment,
-                               expected_version=version)  # fmt: skip
+        saved = store().decide(item_id, status, me(), reason, comment, expected_version=version,
+                               expires_at=ends if status == "waived" else None,
+                               role=my_role())  # fmt: skip
+    except NotAllowed as exc:
+        state.set_flash("error", f"{md(exc)} {ASK_FOR_ROLE}")
+        return
     except StaleUpdate as exc:
         state.set_flash("error", md(exc))
         return
@@ -208,10 +252,13 @@ def decide(run: int, item_id: int, version: int, status: str) -> None:
         return
     state.clear_widget("reason", item_id)
     state.clear_widget("comment", item_id)
+    st.session_state[state.widget_key("waiver_end", item_id)] = None  # a date box: no ""
     nxt = next_open(apply(current_items(run), filters()), saved)
     what = f"row {saved.row}" if saved.row is not None else kind_title(saved.kind).lower()
     verb = "reopened" if status == "open" else STATUS_LABELS[status].lower()
     text = f"Saved: {md(what)} {verb} by {md(saved.changed_by)}."
+    if saved.status == "waived" and saved.expires_at is not None:
+        text += f" The waiver ends {until(saved.expires_at)}."
     removes = finding_rows(saved)
     if removes and status == "rejected":
         text += f" The cleaned dataset now leaves out its {plural(removes, 'row')}."
@@ -225,10 +272,41 @@ def decide(run: int, item_id: int, version: int, status: str) -> None:
     state.set_flash("success", text)
 
 
+ASK_FOR_ROLE = "Ask an admin for the reviewer role."
+
+
+def may_not_decide(role: str | None) -> str:
+    """Why a user with ``role`` may not decide items; empty when they may."""
+    if can(role, "review"):
+        return ""
+    who = f"you are a {role}" if role else "you have no role here"
+    return f"Only reviewers decide; {who}. {ASK_FOR_ROLE}"
+
+
+def waiver_end(chosen: object) -> datetime | None:
+    """The moment a waiver ends: the end of the chosen day in UTC (a datetime is kept, as UTC)."""
+    if isinstance(chosen, datetime):
+        return chosen if chosen.tzinfo else chosen.replace(tzinfo=UTC)
+    if isinstance(chosen, date):
+        return datetime.combine(chosen, END_OF_DAY, tzinfo=UTC)
+    return None
+
+
+END_OF_DAY = time(23, 59, 59)
+
+
+def until(moment: datetime) -> str:
+    """``2026-12-31 (UTC)`` for the end of a day, else ``2026-12-31 14:00 (UTC)``."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if utc.time().replace(microsecond=0) == END_OF_DAY:
+        return f"{utc:%Y-%m-%d} (UTC)"
+    return f"{utc:%Y-%m-%d %H:%M} (UTC)"
+
+
 def add_comment(item_id: int) -> None:
     text = st.session_state.get(state.widget_key("comment", item_id), "")
     try:
-        store().comment(item_id, reviewer_name(), text)
+        store().comment(item_id, me(), text)
     except InvalidInput as exc:
         state.set_flash("error", f"Not saved: {md(exc)}.")
         return

@@ -1,63 +1,31 @@
-"""The Sign-off page's parts: the policy editor, the gates, what blocks approval, the sign-off
-form, and the sign-off in force with its history."""
+"""The Sign-off page's parts: the gates, what blocks approval, and the sign-off form.
+
+The policy panel is in ``components/policy_view.py``; who signs, the signature in words, the
+history and the audit chain are in ``components/signature_view.py``."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 
-import pandas as pd
 import streamlit as st
 
 from components import review_state as rs
 from components import state
 from components.review_queue import show_flash
+from components.signature_view import cannot_sign, signature_sentence
 from outputs.escape import md
 from outputs.review_items import kind_title
 from outputs.review_report import open_high, rejected_findings
 from outputs.words import plural
-from review import Gate, InvalidInput, Item, Policy, PolicyError, SignOff, SignOffRefused
-from review.policy import DEFAULT_POLICY_PATH, load_policy
+from review import Gate, InvalidInput, Item, Policy, SignOffRefused
 from review.records import jsonable
+from review.roles import Identity
+from review.signature import MAX_MEANING, REJECTED_MEANING
 
 GATE_ICON = {"passed": ":green[:material/check_circle:]", "failed": ":red[:material/cancel:]",
              "undecided": ":orange[:material/help:]",
              "not evaluated": ":gray[:material/remove_circle:]"}  # fmt: skip
-
-
-def default_policy_text() -> str:
-    return DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
-
-
-def reset_policy() -> None:
-    state.set_kept("policy_text", default_policy_text())
-
-
-def policy_editor() -> Policy | None:
-    """The policy in force: the default file, or the user's edit of it. None (with the
-    problems listed) when the edit cannot be used."""
-    default = default_policy_text()
-    text = str(state.kept("policy_text", default))
-    try:
-        # A trailing newline makes load_policy read the text as TOML, never as a file path.
-        policy, problem = load_policy(text + "\n"), None
-    except PolicyError as exc:
-        policy, problem = None, str(exc)
-    label = "Policy: the thresholds each gate applies (edit to change them)"
-    with st.expander(label, expanded=problem is not None):
-        st.text_area(
-            "Policy (TOML)", key=state.kept_widget("policy_text", default), height=420,
-            on_change=state.keep, args=("policy_text",),
-            help="Click outside the box (or press Ctrl+Enter) to apply your changes.",
-        )  # fmt: skip
-        st.button("Reset to the default policy", on_click=reset_policy)
-    if problem is not None:
-        st.error(f"{problem}\n\nFix the policy above (or reset it) to see the gates.",
-                 icon=":material/error:")  # fmt: skip
-    elif text.strip() != default.strip():
-        st.caption("Using **your edited policy** (the default thresholds are in the file "
-                   "`review/default_policy.toml`).")  # fmt: skip
-    return policy
 
 
 def tally(gate_list: Sequence[Gate]) -> str:
@@ -131,88 +99,97 @@ def blockers(items: Sequence[Item]) -> None:
         st.page_link("pages/review.py", label="Open the review queue", icon=":material/rule:")
 
 
-def _sign(run: int, decision: str, policy: Policy, scores: dict, gate_list: list[Gate],
-          review_state: str) -> None:  # fmt: skip
-    # A signed-in user signs under the name the identity provider gives, nothing else.
-    name = rs.reviewer_name() if rs.authenticated() else st.session_state.get(
-        state.widget_key("signoff_name"), "")  # fmt: skip
+def _signer(who: Identity) -> Identity:
+    # A verified user signs under the name the login or proxy gives, nothing else; a typed
+    # name is whatever is in the box (demos), and is recorded as unverified.
+    if who.verified:
+        return who
+    return Identity.typed(str(st.session_state.get(state.widget_key("signoff_name"), "")))
+
+
+def _refusal(exc: Exception, decision: str, gate_list: Sequence[Gate]) -> str:
+    blocking = [g for g in gate_list if g.blocking]
+    if isinstance(exc, SignOffRefused) and decision == "approved" and blocking:
+        # One line per gate: a run-on paragraph of every gate's message is unreadable.
+        verb = "blocks" if len(blocking) == 1 else "block"
+        return f"Not approved: {plural(len(blocking), 'gate')} still {verb} approval.\n" + "".join(
+            f"\n- **{md(g.label)}**: {md(g.message)}" for g in blocking)  # fmt: skip
+    return f"Not signed: {md(exc)}" if isinstance(exc, InvalidInput) else md(exc)
+
+
+def _sign(run: int, decision: str, policy: Policy, version: int, scores: dict,
+          gate_list: list[Gate], review_state: str, who: Identity) -> None:  # fmt: skip
     statement = st.session_state.get(state.widget_key("signoff_statement"), "")
+    in_force = rs.store().policy_version()
+    if in_force.version != version:
+        # The gates on screen were judged against another version: sign only under the one
+        # in force, after seeing its gates.
+        state.set_flash("error", f"Not signed: policy version {in_force.version} was saved "
+                        f"after you opened this page (under version {version}). Look at the "
+                        "gates under the new version, then sign again.")  # fmt: skip
+        return
+    meaning = None
+    if decision == "approved":
+        meaning = str(st.session_state.get(state.widget_key("signoff_meaning")) or "")
     try:
-        signed = rs.store().sign_off(run, decision, name, statement, policy, jsonable(scores), gate_list,
-                                     expected_state=review_state)  # fmt: skip
+        signed = rs.store().sign_off(
+            run, decision, _signer(who), statement, policy, jsonable(scores), gate_list,
+            expected_state=review_state, meaning=meaning, role=rs.my_role(),
+            policy_version=version,
+        )  # fmt: skip
     except (SignOffRefused, InvalidInput) as exc:
-        blocking = [g for g in gate_list if g.blocking]
-        if isinstance(exc, SignOffRefused) and decision == "approved" and blocking:
-            # One line per gate: a run-on paragraph of every gate's message is unreadable.
-            verb = "blocks" if len(blocking) == 1 else "block"
-            text = f"Not approved: {plural(len(blocking), 'gate')} still {verb} approval.\n" + "".join(
-                f"\n- **{md(g.label)}**: {md(g.message)}" for g in blocking)  # fmt: skip
-        else:
-            text = f"Not signed: {md(exc)}" if isinstance(exc, InvalidInput) else md(exc)
-        state.set_flash("error", text)
+        state.set_flash("error", _refusal(exc, decision, gate_list))
         return
     state.clear_widget("signoff_statement")
-    state.set_flash("success", f"Signed: {signed.decision} by {md(signed.name)}. The record is "
-                    "stored and can only be superseded by a new sign-off.")  # fmt: skip
+    state.set_flash("success", f"Signed: {signed.decision}. {md(signature_sentence(signed))} "
+                    "The record is stored and can only be superseded by a new sign-off.")  # fmt: skip
 
 
-def sign_form(run: int, policy: Policy, scores: dict, gate_list: list[Gate]) -> None:
-    """Approve or reject with a name and a statement."""
+def _meaning_widget(policy: Policy) -> None:
+    meanings = policy.sign_off.meanings
+    key = state.widget_key("signoff_meaning")
+    if meanings:
+        st.selectbox("What an approval means", meanings, key=key,
+                     help="The policy lists what a sign-off may mean; the record and the "
+                     "reports show your choice.")  # fmt: skip
+    else:
+        st.text_input("What an approval means", key=key, max_chars=MAX_MEANING,
+                      placeholder="e.g. approved for training the churn model")  # fmt: skip
+    st.caption(f"A rejection always means “{REJECTED_MEANING}”.")
+
+
+# long: one form whose widgets and buttons read best together.
+def sign_form(run: int, policy: Policy, version: int, scores: dict, gate_list: list[Gate],
+              who: Identity, role: str | None) -> None:  # fmt: skip
+    """Approve or reject: the signer, what an approval means, and a comment."""
     review_state = rs.store().review_state(run)
+    refused = cannot_sign(who, role, policy.sign_off)
     with st.form(state.widget_key("signoff_form")):
-        st.text_input("Your name", value=rs.reviewer_name(), max_chars=200,
-                      key=state.widget_key("signoff_name"), disabled=rs.authenticated(),
-                      help="Signed-in users sign under their account's name."
-                      if rs.authenticated() else None)  # fmt: skip
-        st.text_area("Statement", key=state.widget_key("signoff_statement"), height=100,
+        if who.verified:
+            st.text_input("Signing as", value=who.name, disabled=True,
+                          help="Signed-in users sign under their account's name.")  # fmt: skip
+        else:
+            st.text_input("Your name", value=rs.reviewer_name(), max_chars=200,
+                          key=state.widget_key("signoff_name"),
+                          help="A typed name is recorded as unverified.")  # fmt: skip
+        _meaning_widget(policy)
+        st.text_area("Comment", key=state.widget_key("signoff_statement"), height=100,
                      placeholder="e.g. Fit for training the churn model; rejected rows removed.")  # fmt: skip
-        st.caption("The record keeps the input files' hashes, this policy, the scores, the gates "
-                   "and every decision. It cannot be edited afterwards, only superseded.")  # fmt: skip
+        st.caption(f"The record keeps who signed, the time (UTC), the meaning, policy version "
+                   f"{version}, the input files' hashes, the scores, the gates and every "
+                   "decision. It cannot be edited afterwards, only superseded.")  # fmt: skip
         bar = st.container(horizontal=True)
-        args = (run, "approved", policy, scores, gate_list, review_state)
+        args = (run, "approved", policy, version, scores, gate_list, review_state, who)
         blocked = sum(g.blocking for g in gate_list)
         # While gates block approval, Approve is not the suggested action: no primary colour.
         bar.form_submit_button("Approve", type="secondary" if blocked else "primary",
                                icon=":material/verified:", on_click=_sign, args=args,
+                               disabled=refused is not None,
                                help=f"Blocked by {plural(blocked, 'gate')}: see Gates above."
                                if blocked else None)  # fmt: skip
         bar.form_submit_button("Reject", icon=":material/block:", on_click=_sign,
-                                 args=(run, "rejected", *args[2:]))  # fmt: skip
+                               disabled=refused is not None,
+                               args=(run, "rejected", *args[2:]))  # fmt: skip
+        if refused is not None:
+            st.warning(refused, icon=":material/lock:")
     show_flash()
-
-
-def _when(s: SignOff) -> str:
-    return s.created_at.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def current(history: Sequence[SignOff], items: Sequence[Item]) -> None:
-    """The sign-off in force, and whether decisions changed after it."""
-    now = next((s for s in reversed(history) if s.superseded_by is None), None)
-    if now is None:
-        st.info("Not signed off yet.", icon=":material/pending:")
-        return
-    text = f"**{now.decision.upper()}** by {md(now.name)} on {_when(now)}: “{md(now.statement)}”"
-    box = st.success if now.decision == "approved" else st.error
-    box(text, icon=":material/verified:" if now.decision == "approved" else ":material/block:")
-    signed = {d["item_id"]: d["version"] for d in now.decisions}
-    changed = sum(signed.get(i.id) != i.version for i in items)
-    if changed:
-        st.warning(f"{plural(changed, 'decision')} changed after this sign-off; sign again to "
-                   "record them.")  # fmt: skip
-
-
-def history_table(history: Sequence[SignOff]) -> None:
-    if len(history) < 2:
-        return
-    st.markdown("**History** (every sign-off stays stored; a newer one supersedes it)")
-    st.dataframe(
-        pd.DataFrame({
-            "#": [s.id for s in history],
-            "Decision": [s.decision for s in history],
-            "By": [s.name for s in history],
-            "When": [_when(s) for s in history],
-            "Statement": [s.statement for s in history],
-            "Superseded by": pd.array([s.superseded_by for s in history], dtype="Int64"),
-        }),
-        hide_index=True,
-    )  # fmt: skip

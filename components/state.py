@@ -270,7 +270,6 @@ def set_reviewer(name: str) -> None:
 _ITEM = "synthlens.review.item"
 _NAV = "synthlens.review.nav"
 _FLASH = "synthlens.review.flash"
-_POLICY_TEXT = "synthlens.signoff.policy_text"
 _WIDGET = "synthlens.w"
 
 
@@ -346,12 +345,3 @@ def set_flash(kind: str, text: str) -> None:
 
 def pop_flash() -> tuple[str, str] | None:
     return st.session_state.pop(_FLASH, None)
-
-
-def policy_text() -> str | None:
-    """The policy TOML the user edited on the Sign-off page, or None for the default."""
-    return st.session_state.get(_POLICY_TEXT)
-
-
-def policy_text_key() -> str:
-    return _POLICY_TEXT

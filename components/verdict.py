@@ -1,7 +1,8 @@
 """The Overview's verdict: ready to sign off or not, and why, under the policy in force.
 
-The policy in force is the one the Sign-off page applies: the default file, or the user's edit
-of it. The gates are counted from the stored review, as on the Sign-off page.
+The policy in force is the one the Sign-off page applies: the latest version stored in the review
+database (the built-in default until an admin saves one). The gates are counted from the stored
+review, as on the Sign-off page.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Sequence
 import streamlit as st
 
 from components import review_state as rs
-from components import state
 from components.assessment import Loaded
 from components.signoff_view import tally
 from outputs.escape import md
@@ -20,25 +20,23 @@ from outputs.review_report import gates_for, open_high
 from outputs.words import plural
 from review import Gate, Item, Policy, PolicyError
 from review.gating import evaluate_assessment
-from review.policy import DEFAULT_POLICY_PATH, load_policy
+from review.governance import builtin_policy, parse_policy
 
 READY, NOT_READY = "Ready to sign off", "Not ready to sign off"
 
 
 def policy_in_force() -> tuple[Policy | None, str, str | None]:
-    """(policy, which one in words, problem): the policy is None when the user's edit cannot
-    be read, and the problem says why."""
-    default = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
-    edited = state.kept("policy_text")
-    if edited is None:
-        edited = state.policy_text()
-    if edited is None or str(edited).strip() == default.strip():
-        return load_policy(default + "\n"), "the default policy", None
+    """(policy, which one in words, problem): the stored policy; None when its text cannot be
+    read, and the problem says why."""
     try:
-        # A trailing newline makes load_policy read the text as TOML, never as a file path.
-        return load_policy(str(edited) + "\n"), "your edited policy (Sign-off page)", None
+        saved = rs._store(rs.resolve_url()).policy_version()
+    except Exception:  # noqa: BLE001 - no database: say the verdict uses the built-in policy
+        return parse_policy(builtin_policy().text), "the default policy (database closed)", None
+    which = "the default policy" if saved.version == 0 else f"policy version {saved.version}"
+    try:
+        return parse_policy(saved.text), which, None
     except PolicyError as exc:
-        return None, "your edited policy (Sign-off page)", str(exc)
+        return None, which, str(exc)
 
 
 def stored_items(loaded: Loaded) -> list[Item] | None:
@@ -68,8 +66,8 @@ def banner(loaded: Loaded, items: Sequence[Item] | None) -> None:
     with st.container(border=True):
         if policy is None:
             _headline("Cannot tell yet", "orange",
-                      "The policy you edited on the Sign-off page cannot be read. Fix it or "
-                      "reset it there to see the verdict.")  # fmt: skip
+                      f"The stored policy ({which}) cannot be read. An admin can save a "
+                      "corrected version on the Sign-off page.")  # fmt: skip
             st.caption(md(problem))
         else:
             _reasons(loaded, policy, which, items)

@@ -12,6 +12,7 @@ from typing import Any
 from metrics.suite import Assessment
 from outputs.html_parts import count, e, num, pct, table
 from outputs.review_items import kind_title
+from outputs.review_report import signature_sentence
 from review.gating import evaluate_assessment, gate_dict
 from review.policy import GATES, default_policy
 
@@ -114,9 +115,23 @@ def gates_table(a: Assessment, review: dict[str, Any] | None) -> str:
     return intro + table(headers, rows, (2, 3))
 
 
-def _sign_off(so: dict[str, Any] | None) -> str:
+def chain_line(chain: dict[str, Any] | None) -> str:
+    """The audit chain's state and head, as carried by a signed report."""
+    if not chain:
+        return ""
+    intact = _tri(chain.get("intact"))
+    css = {True: "pass", False: "fail", None: "muted"}[intact]
+    word = {True: "intact", False: "BROKEN", None: "not checked"}[intact]
+    head = chain.get("head_hash")
+    at = f" head <code>{e(head)}</code> (link {e(chain.get('head_seq'))})" if head else ""
+    return (f"<p class='muted'>Audit chain: <span class='{css}'>{word}</span>;{at}. "
+            f"{e(chain.get('summary') or '')}</p>")  # fmt: skip
+
+
+def _sign_off(so: dict[str, Any] | None, chain: dict[str, Any] | None = None) -> str:
     if not so:
-        return "<p><b>Not signed off.</b> No one has approved or rejected this run yet.</p>"
+        return ("<p><b>Not signed off.</b> No one has approved or rejected this run yet.</p>"
+                + chain_line(chain))  # fmt: skip
     decision = str(so.get("decision", ""))
     css = "pass" if decision == "approved" else "fail"
     blocking = [g for g in so.get("gates") or [] if g.get("blocking")]
@@ -128,8 +143,9 @@ def _sign_off(so: dict[str, Any] | None) -> str:
         f"<p id='sign-off'><span class='{css}'>{e(decision.upper())}</span> by "
         f"<b>{e(so.get('name', ''))}</b> on {when(so.get('created_at'))} "
         f"(sign-off #{e(so.get('id', ''))}; {gates}).{supersedes}</p>"
+        f"<p class='signature'><b>{e(so.get('signature') or signature_sentence(so))}</b></p>"
         f"<blockquote>{e(so.get('statement', ''))}</blockquote>"
-        f"<p class='muted'>Signed for the inputs {inputs}.</p>"
+        f"<p class='muted'>Signed for the inputs {inputs}.</p>{chain_line(chain)}"
     )
 
 
@@ -163,7 +179,7 @@ def review_section(review: dict[str, Any] | None) -> str:
                 "(a report written from the command line carries at most the gates).</p>")  # fmt: skip
     out = []
     if "sign_off" in review:
-        out.append(_sign_off(review.get("sign_off")))
+        out.append(_sign_off(review.get("sign_off"), review.get("audit_chain")))
     if "decisions" in review:
         out.append("<h3>Decisions</h3>" + _decided(review.get("decisions") or []))
     history = review.get("sign_off_history") or []
@@ -173,3 +189,8 @@ def review_section(review: dict[str, Any] | None) -> str:
             [[e(h.get("id")), e(h.get("decision")), e(h.get("name")), when(h.get("created_at")),
               e(h.get("statement")), e(h.get("superseded_by") or "")] for h in history]))  # fmt: skip
     return "".join(out)
+
+
+def _tri(value: object) -> bool | None:
+    """True, False, or None for "not checked"."""
+    return value if isinstance(value, bool) else None

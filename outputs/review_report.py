@@ -21,6 +21,7 @@ from review import Gate, Item, ItemIn, Policy, SignOff, Store
 from review.convert import check_item, same_finding
 from review.gating import evaluate_assessment, gate_dict, policy_dict
 from review.records import jsonable
+from review.signature import signature_words
 
 DECISION_COLUMNS = ("item_id", "kind", "severity", "columns", "row", "message", "status",
                     "reason", "decided_by", "decided_at", "comments", "key")  # fmt: skip
@@ -85,7 +86,46 @@ def decisions(store: Store, run_id: int) -> list[dict[str, Any]]:
 
 
 def sign_off_dict(s: SignOff) -> dict[str, Any]:
-    return jsonable(asdict(s))
+    """A sign-off as JSON data: its raw fields (``signer_email``, ``verified``, ``source``,
+    ``meaning``, ``assessment_version``, ``policy_version``: ``None`` on sign-offs that predate
+    them) and ``signature``, the sentence that shows it."""
+    data: dict[str, Any] = jsonable(asdict(s))
+    data["signature"] = signature_sentence(data)
+    return data
+
+
+def _not_recorded(value: Any) -> Any:
+    return "not recorded" if value is None or value == "" else value
+
+
+def signature_sentence(so: dict[str, Any]) -> str:
+    """``review.signature.signature_words`` for a sign-off as JSON data (or as stored in an
+    older report): fields missing on old sign-offs read "not recorded", and a sign-off made
+    before identities were recorded reads as a typed name, which it was."""
+    when = so.get("created_at")
+    try:
+        moment = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+    except ValueError:
+        moment = datetime(1970, 1, 1, tzinfo=UTC)
+    return signature_words(
+        str(so.get("name") or ""), str(so.get("signer_email") or ""), bool(so.get("verified")),
+        moment, str(so.get("meaning") or "meaning not recorded"),
+        _not_recorded(so.get("assessment_version")), _not_recorded(so.get("policy_version")),
+        str(so.get("statement") or "") or None, source=so.get("source"),
+    )  # fmt: skip
+
+
+def chain_dict(store: Store) -> dict[str, Any]:
+    """The audit chain's head and state, for a signed report; a failed check says so."""
+    try:
+        state = store.chain_state()
+    except Exception as exc:  # noqa: BLE001 - a report is still written, saying why
+        return {"intact": None, "head_hash": None, "head_seq": None,
+                "summary": f"the audit chain could not be checked: {type(exc).__name__}"}  # fmt: skip
+    broken = None if state.intact else {"table": state.table, "row_id": state.row_id,
+                                        "reason": state.reason}  # fmt: skip
+    return {"intact": state.intact, "head_hash": state.head_hash, "head_seq": state.head_seq,
+            "predating": state.predating, "broken": broken, "summary": state.summary()}  # fmt: skip
 
 
 def review_dict(store: Store, run_id: int, policy: Policy | None,
@@ -94,7 +134,8 @@ def review_dict(store: Store, run_id: int, policy: Policy | None,
 
     Keys: ``run_id``, ``policy``, ``gates`` (as evaluated now), ``decisions`` (every item),
     ``progress`` (reviewed, total), ``sign_off`` (the one in force, with the gates and
-    decisions frozen at signing, or ``None``) and ``sign_off_history`` (oldest first).
+    decisions frozen at signing, or ``None``; with its ``signature`` sentence),
+    ``sign_off_history`` (oldest first) and ``audit_chain`` (:func:`chain_dict`).
     """
     reviewed, total = store.progress(run_id)
     history = store.sign_offs(run_id)
@@ -110,6 +151,7 @@ def review_dict(store: Store, run_id: int, policy: Policy | None,
             {k: v for k, v in sign_off_dict(s).items() if k not in ("decisions", "scores")}
             for s in history
         ],
+        "audit_chain": chain_dict(store),
     }
 
 

@@ -19,8 +19,9 @@ st.caption(
     "what must not be used (rejected rows are left out of the cleaned dataset on the Sign-off "
     "page), waive an exception with a reason. Decisions are saved at once, with your name."
 )
-run = review_state.run_id(loaded)
+run = review_state.run_id(loaded)  # reopens expired waivers and says so
 run_versions.banner(run)
+review_queue.show_warning()
 reviewer = review_queue.reviewer_gate()
 items = review_state.current_items(run)
 review_queue.header(items, reviewer, len(review_report.rows_to_remove(loaded.assessment, items)))
@@ -32,5 +33,5 @@ left, right = st.columns([1, 1], gap="medium")
 with left:
     review_queue.queue_table(shown, selected)
 with right:
-    review_detail.show(run, selected, loaded, state.redact())
+    review_detail.show(run, selected, loaded, state.redact(), items)
 st.page_link("pages/signoff.py", label="Go to Sign-off", icon=":material/approval:")

@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from review.models import AuditRow, Base, SignOffRow
+from review.models import AuditRow, Base, GrantRow, PolicyRow, SignOffRow
 from review.records import StoreError, utcnow
 
 GENESIS = "0" * 64
@@ -77,6 +77,9 @@ class ChainHeadRow(Base):
 COVERED: dict[str, Table] = {
     AuditRow.__tablename__: cast(Table, AuditRow.__table__),
     SignOffRow.__tablename__: cast(Table, SignOffRow.__table__),
+    # Who may sign and under which rules are part of what an auditor must trust.
+    PolicyRow.__tablename__: cast(Table, PolicyRow.__table__),
+    GrantRow.__tablename__: cast(Table, GrantRow.__table__),
 }
 LINKS = cast(Table, ChainLinkRow.__table__)
 HEAD = cast(Table, ChainHeadRow.__table__)
@@ -95,12 +98,9 @@ class ChainState:
     ----------
     intact:
         Every covered row has a link, every link matches its row and follows the previous one.
-    rows_checked:
-        Links verified before the first break (all of them when intact).
-    head_hash, head_seq:
-        The last link's hash and number (``GENESIS`` and 0 for an empty chain).
-    predating:
-        Rows written before the chain existed, chained by the upgrade.
+    rows_checked, head_hash, head_seq, predating:
+        Links verified before the first break (all when intact); the last link's hash and
+        number (``GENESIS`` and 0 when empty); rows chained by the upgrade, predating it.
     table, row_id, reason, detail:
         The first broken row and why: ``content changed``, ``row missing``, ``link missing``,
         ``link changed`` or ``order``; ``None`` when intact.
@@ -190,9 +190,10 @@ def _content_hash(table: str, row: Any) -> str:
 # ------------------------------------------------------------------------------------ append
 
 Ref = tuple[str, int]
+Chained = AuditRow | SignOffRow | PolicyRow | GrantRow
 
 
-def _ref(row: AuditRow | SignOffRow | Ref) -> Ref:
+def _ref(row: Chained | Ref) -> Ref:
     if isinstance(row, tuple):
         table, row_id = row
         if table not in COVERED:
@@ -252,7 +253,7 @@ def _append(conn: Connection, refs: Sequence[Ref], predates: bool) -> str:
     return prev
 
 
-def append_links(session: Session, rows: Iterable[AuditRow | SignOffRow | Ref]) -> str:
+def append_links(session: Session, rows: Iterable[Chained | Ref]) -> str:
     """Chain newly written audit rows and sign-offs, in the given order, in one locked step.
 
     Call it inside the write transaction that inserted the rows, after they are added: it

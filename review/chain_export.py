@@ -36,6 +36,12 @@ def _summary(table: str, row: Any) -> dict[str, Any]:
     if table == "synthlens_audit":
         return {"run_id": m["run_id"], "item_id": m["item_id"], "action": m["action"],
                 "actor": m["actor"], "at": m["at"]}  # fmt: skip
+    if table == "synthlens_policies":
+        return {"run_id": None, "item_id": None, "action": f"policy_saved:v{m['version']}",
+                "actor": m["author"], "at": m["created_at"]}  # fmt: skip
+    if table == "synthlens_grants":
+        return {"run_id": None, "item_id": None, "action": f"grant:{m['role']}:{m['email']}",
+                "actor": m["granted_by"], "at": m["created_at"]}  # fmt: skip
     return {"run_id": m["run_id"], "item_id": None, "action": f"sign_off:{m['decision']}",
             "actor": m["name"], "at": m["created_at"]}  # fmt: skip
 

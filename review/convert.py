@@ -99,7 +99,17 @@ def comment(row: CommentRow) -> Comment:
 
 def audit(row: AuditRow) -> AuditEntry:
     return AuditEntry(
-        row.id, row.run_id, row.item_id, row.action, row.actor, row.at, row.before, row.after
+        row.id,
+        row.run_id,
+        row.item_id,
+        row.action,
+        row.actor,
+        row.at,
+        row.before,
+        row.after,
+        row.actor_email,
+        row.actor_verified,
+        row.actor_source,
     )
 
 
@@ -119,6 +129,12 @@ def sign_off(row: SignOffRow, superseded_by: int | None) -> SignOff:
         created_at=row.created_at,
         supersedes=row.supersedes_id,
         superseded_by=superseded_by,
+        signer_email=row.signer_email,
+        verified=row.verified,
+        source=row.source,
+        meaning=row.meaning,
+        assessment_version=row.assessment_version,
+        policy_version=row.policy_version,
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
+from review import chain
 from review.models import APPEND_ONLY_TABLES, Base, SchemaVersionRow
 from review.records import SchemaTooNew, StoreError, utcnow
 
@@ -182,8 +183,9 @@ def _add_missing_columns(conn: Connection) -> None:
 def _append_only_triggers(conn: Connection) -> None:
     """Make the database itself refuse updates and deletes of audit, comments and sign-offs."""
     backend = conn.dialect.name
+    tables = (*APPEND_ONLY_TABLES, chain.LINKS.name)
     if backend == "sqlite":
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for op in ("UPDATE", "DELETE"):
                 conn.execute(
                     text(
@@ -199,7 +201,7 @@ def _append_only_triggers(conn: Connection) -> None:
                 "$$ LANGUAGE plpgsql"
             )
         )
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for suffix, when in (
                 ("rows", "BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW"),
                 ("truncate", "BEFORE TRUNCATE ON {t} FOR EACH STATEMENT"),
@@ -215,6 +217,12 @@ def _append_only_triggers(conn: Connection) -> None:
     # Other backends rely on the ORM guard in review/models.py.
 
 
+def _governance(conn: Connection) -> None:
+    """Chain the rows written before the chain existed (marked so), then guard new tables."""
+    chain.adopt_rows(conn)
+    _append_only_triggers(conn)
+
+
 def _nothing(conn: Connection) -> None:
     """The base tables; ``create_all`` already made them."""
 
@@ -223,6 +231,12 @@ def _nothing(conn: Connection) -> None:
 MIGRATIONS: dict[int, tuple[str, Callable[[Connection], None]]] = {
     1: ("base tables: runs, items, comments, audit, sign-offs", _nothing),
     2: ("append-only triggers on audit, comments and sign-offs", _append_only_triggers),
+    3: (
+        "verified identities, signature meaning, policy versions, grants, assignment, waiver "
+        "expiry; a hash chain over audit rows and sign-offs, existing rows adopted as "
+        "predating it; append-only triggers on the new tables",
+        _governance,
+    ),
 }
 LATEST_VERSION = max(MIGRATIONS)
 

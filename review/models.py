@@ -104,6 +104,10 @@ class ItemRow(Base):
     changed_at: Mapped[datetime | None]
     carried_from_item_id: Mapped[int | None] = mapped_column(ForeignKey("synthlens_items.id"))
     created_at: Mapped[datetime]
+    # Assignment (who should decide it, by when) and a waiver's end: added by schema 3.
+    assigned_to: Mapped[str | None] = mapped_column(String(254))
+    due_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
 
     # The store sets the version itself; the ORM adds "AND version = <old>" to every UPDATE,
     # a second guard behind the row lock taken before a decision.
@@ -131,6 +135,11 @@ class AuditRow(Base):
     at: Mapped[datetime]
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+    # Who acted and how far that is trusted (schema 3; NULL on rows that predate it). No
+    # server defaults: NULLs stay out of the chain's hash, so older rows keep their hashes.
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    actor_verified: Mapped[bool | None]
+    actor_source: Mapped[str | None] = mapped_column(String(16))
 
 
 class SignOffRow(Base):
@@ -152,14 +161,49 @@ class SignOffRow(Base):
     supersedes_id: Mapped[int | None] = mapped_column(
         ForeignKey("synthlens_sign_offs.id"), unique=True
     )
+    # The signature (schema 3; NULL on older sign-offs): how the signer was known, what the
+    # signature means, and the assessment and policy versions it was judged against.
+    signer_email: Mapped[str | None] = mapped_column(String(254))
+    verified: Mapped[bool | None]
+    source: Mapped[str | None] = mapped_column(String(16))
+    meaning: Mapped[str | None] = mapped_column(String(200))
+    assessment_version: Mapped[int | None]
+    policy_version: Mapped[int | None]
+
+
+class PolicyRow(Base):
+    """One saved version of the sign-off policy; the highest version is in force."""
+
+    __tablename__ = "synthlens_policies"
+    id: Mapped[int] = mapped_column(primary_key=True)  # what the hash chain links by
+    version: Mapped[int] = mapped_column(unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    author_email: Mapped[str | None] = mapped_column(String(254))
+    author_verified: Mapped[bool | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class GrantRow(Base):
+    """A role given to an email (``cli.py grant`` or an admin); the latest grant per email holds."""
+
+    __tablename__ = "synthlens_grants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
 
 
 APPEND_ONLY_TABLES: tuple[str, ...] = (
     AuditRow.__tablename__,
     CommentRow.__tablename__,
     SignOffRow.__tablename__,
+    PolicyRow.__tablename__,
+    GrantRow.__tablename__,
 )
-_APPEND_ONLY_CLASSES = (AuditRow, CommentRow, SignOffRow)
+_APPEND_ONLY_CLASSES = (AuditRow, CommentRow, SignOffRow, PolicyRow, GrantRow)
 
 
 def forbid_append_only_changes(session: Session, flush_context: Any, instances: Any) -> None:

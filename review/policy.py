@@ -58,6 +58,7 @@ from review import gate_words
 from review.deciding import DECIDE_ON, EPS, clean_interval, decide
 from review.gate_specs import ATTACKS, GATES, GateSpec  # GATES is also imported from here
 from review.policy_file import dump_policy as dump_policy  # also imported from here
+from review.signature import DEFAULT_MEANINGS, RULE_KEYS, SignOffRules, read_rules
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
 # Every scored family of the catalogue can be gated (one list, so a new family cannot drift).
@@ -66,7 +67,7 @@ FAMILIES: tuple[str, ...] = ("overall", *SCORED_FAMILIES)
 OPTIONAL_NAMES: tuple[str, ...] = (*FAMILIES, ATTACKS)
 _EPS = EPS  # scores that equal the threshold up to float noise pass
 # The keys above [gates]: policy-wide settings, not thresholds.
-SETTINGS: tuple[str, ...] = ("optional_scores", "decide_on", "allow_undecided")
+SETTINGS: tuple[str, ...] = ("optional_scores", "decide_on", "allow_undecided", *RULE_KEYS)
 
 
 class PolicyError(ValueError):
@@ -89,6 +90,8 @@ class Policy:
     # the gate undecided) or the interval's unfavourable bound. See the module docstring.
     decide_on: Literal["estimate", "bound"] = "estimate"
     allow_undecided: bool = False  # True: an undecided gate does not block approval
+    # Who may sign and what a signature may mean (review/signature.py).
+    sign_off: SignOffRules = field(default_factory=lambda: SignOffRules(meanings=DEFAULT_MEANINGS))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON reports and sign-off records (``None`` = gate off)."""
@@ -96,6 +99,9 @@ class Policy:
             "optional_scores": list(self.optional_scores),
             "decide_on": self.decide_on,
             "allow_undecided": self.allow_undecided,
+            "forbid_unverified_sign_off": self.sign_off.forbid_unverified,
+            "separation_of_duties": self.sign_off.separation_of_duties,
+            "sign_off_meanings": list(self.sign_off.meanings),
             "gates": dict(self.thresholds),
         }
 
@@ -186,6 +192,7 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
         if family not in OPTIONAL_NAMES:
             problems.append(_unknown(family, OPTIONAL_NAMES, "optional_scores"))
     decide_on, allow_undecided = _decision_settings(data, problems)
+    rules = read_rules(data, problems)
     gates = data.get("gates", {})
     if not isinstance(gates, dict):
         problems.append("gates must be a table: put the thresholds under a [gates] line.")
@@ -206,7 +213,7 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
             thresholds[key] = None if value is False else value
     if problems:
         raise PolicyError("The policy has problems:\n" + "\n".join(f"- {p}" for p in problems))
-    return Policy(thresholds, tuple(dict.fromkeys(optional)), decide_on, allow_undecided)
+    return Policy(thresholds, tuple(dict.fromkeys(optional)), decide_on, allow_undecided, rules)
 
 
 def _decision_settings(

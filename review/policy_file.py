@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from review.gate_specs import ATTACKS, GATES
@@ -42,8 +43,24 @@ decide_on = "{{decide_on}}"
 # `cli.py report` exits with 1) until more rows narrow the interval.
 allow_undecided = {{allow_undecided}}
 
+# Who may sign. true: a name typed into the box (not vouched for by the company login
+# or proxy) cannot approve or reject.
+forbid_unverified_sign_off = {{forbid_unverified}}
+
+# true: the approver may not be the only person who reviewed the high-severity items.
+separation_of_duties = {{separation}}
+
+# What an approval may mean: the signer picks one, and the record and reports show it.
+# An empty list lets the signer write a short phrase of their own.
+sign_off_meanings = [{{meanings}}]
+
 [gates]
 """
+
+
+def _quoted(text: str) -> str:
+    # A TOML basic string is a JSON string for any text (escapes and all).
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _toml_value(value: float | int | None) -> str:
@@ -73,6 +90,9 @@ def dump_policy(policy: Policy) -> str:
             families=", ".join(f'"{f}"' for f in policy.optional_scores),
             decide_on=policy.decide_on,
             allow_undecided="true" if policy.allow_undecided else "false",
+            forbid_unverified="true" if policy.sign_off.forbid_unverified else "false",
+            separation="true" if policy.sign_off.separation_of_duties else "false",
+            meanings=", ".join(_quoted(m) for m in policy.sign_off.meanings),
         ).rstrip("\n")
     ]
     for spec in GATES:

@@ -43,6 +43,10 @@ class SignOffRefused(StoreError):
     """An approval that the policy gates or a changed review state do not allow."""
 
 
+class NotAllowed(StoreError, PermissionError):
+    """The person's role does not allow this (e.g. a reviewer editing the policy)."""
+
+
 class StaleUpdate(StoreError):
     """Someone else changed the item after the caller read it; nothing was saved.
 
@@ -129,6 +133,9 @@ class Item:
     changed_at: datetime | None
     carried_from_item_id: int | None
     created_at: datetime
+    assigned_to: str | None = None  # an email or a name
+    due_at: datetime | None = None
+    expires_at: datetime | None = None  # a waiver's end
 
     @property
     def reviewed(self) -> bool:
@@ -156,6 +163,11 @@ class AuditEntry:
     at: datetime
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    actor_email: str | None = None
+    # True: a login or the trusted proxy vouched for the actor; False: a typed name;
+    # None: the row predates identities (or SynthLens itself acted, source "system").
+    actor_verified: bool | None = None
+    actor_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,25 @@ class SignOff:
     created_at: datetime
     supersedes: int | None
     superseded_by: int | None = None
+    signer_email: str | None = None
+    verified: bool | None = None  # None on sign-offs made before signatures were recorded
+    source: str | None = None
+    meaning: str | None = None
+    assessment_version: int | None = None
+    policy_version: int | None = None
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """A saved version of the sign-off policy; version 0 is SynthLens' built-in default."""
+
+    version: int
+    text: str
+    author: str | None
+    author_email: str | None
+    author_verified: bool | None
+    note: str | None
+    created_at: datetime | None
 
 
 def jsonable(value: Any) -> Any:

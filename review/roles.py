@@ -42,8 +42,9 @@ ACTIONS: dict[str, str] = {
     "grant": "admin",
 }
 DEFAULT_CHOICES: tuple[str, ...] = ("viewer", "reviewer")  # what `default` may be
-SOURCES: tuple[str, ...] = ("oidc", "proxy", "typed")
-Source = Literal["oidc", "proxy", "typed"]
+# "system": SynthLens itself (a carried-over decision, an expired waiver).
+SOURCES: tuple[str, ...] = ("oidc", "proxy", "typed", "system")
+Source = Literal["oidc", "proxy", "typed", "system"]
 MAX_BYTES = 256 * 1024  # a roles file for thousands of people is far smaller
 _MAX_ENTRY = 254  # the longest email address SMTP allows
 # One "@", something on both sides, no spaces: anything stricter refuses real addresses.
@@ -72,7 +73,7 @@ class Identity:
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {list(SOURCES)}, not {self.source!r}")
-        if self.source == "typed" and (self.verified or self.groups):
+        if self.source in ("typed", "system") and (self.verified or self.groups):
             raise ValueError("a typed name can be neither verified nor in provider groups")
 
     @property

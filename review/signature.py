@@ -21,6 +21,10 @@ RULE_KEYS: tuple[str, ...] = ("forbid_unverified_sign_off", "separation_of_dutie
                               "sign_off_meanings")  # fmt: skip
 MAX_MEANING = 200  # a meaning is a short phrase; the comment holds the rest
 MAX_MEANINGS = 50
+DEFAULT_MEANINGS: tuple[str, ...] = ("approved for training models",
+                                     "approved for testing and demos only")  # fmt: skip
+# A rejection means one thing; the policy's meanings are for approvals.
+REJECTED_MEANING = "not approved for training"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def read_rules(data: Mapping[str, Any], problems: list[str]) -> SignOffRules:
             problems.append(f"{key} must be true or false, not {value!r}.")
             value = False
         flags[key] = value
-    raw = data.get("sign_off_meanings", [])
+    raw = data.get("sign_off_meanings", list(DEFAULT_MEANINGS))
     meanings: list[str] = []
     if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
         problems.append('sign_off_meanings must be a list of phrases, e.g. ["approved for '

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, func, insert, or_, select
@@ -21,21 +22,22 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from metrics.results import SEVERITY_ORDER
 from review import convert
-from review.base import clean_name, sha, state_digest
+from review.assignments import Assignments
+from review.base import PENDING, clean_name, person, sha, state_digest
 from review.models import AuditRow, CommentRow, ItemRow, RunRow
 from review.records import (
     STATUSES,
-    AuditEntry,
-    Comment,
     InvalidInput,
     Item,
     ItemIn,
+    NotAllowed,
     Run,
     StaleUpdate,
     jsonable,
     utcnow,
 )
-from review.signoffs import SignOffs
+from review.roles import Identity, can
+from review.signature import as_utc
 
 _RANK = SEVERITY_ORDER
 _SEVERITY_RANK = case(_RANK, value=ItemRow.severity, else_=len(_RANK))  # unknown: last
@@ -45,7 +47,7 @@ _AUDIT = cast(Table, AuditRow.__table__)
 _ITEM_COLUMNS = select(*_ITEMS.columns)
 
 
-class Store(SignOffs):
+class Store(Assignments):
     """Persistent review state for SynthLens; safe to share between threads.
 
     Parameters
@@ -180,7 +182,7 @@ class Store(SignOffs):
             rows = self._rows_by_hash(session, run_id) if new_rows else existing
             carried = [
                 {"run_id": run_id, "item_id": rows[r["key_hash"]].id, "action": "carry_over",
-                 "actor": "synthlens", "at": now,
+                 "actor": "synthlens", "actor_source": "system", "at": now,
                  "before": {"status": "open", "reason": None, "version": 1},
                  "after": {"status": r["status"], "reason": r["reason"], "version": 1,
                            "decided_by": r["decided_by"], "carried_from_run": source_run,
@@ -189,7 +191,11 @@ class Store(SignOffs):
                 if r["carried_from_item_id"] is not None
             ]  # fmt: skip
             if carried:
-                session.connection().execute(insert(_AUDIT), carried)
+                ids = session.connection().execute(
+                    insert(_AUDIT).returning(_AUDIT.c.id, sort_by_parameter_order=True), carried
+                )
+                session.info.setdefault(PENDING, []).extend((_AUDIT.name, i) for i in ids.scalars())
+            self._notify_new_items(session, run, new_rows, sources, existing)
             return [convert.item(rows[h]) for h in hashes]
 
     @staticmethod
@@ -306,11 +312,13 @@ class Store(SignOffs):
         self,
         item_id: int,
         status: str,
-        reviewer: str,
+        reviewer: str | Identity,
         reason: str | None = None,
         comment: str | None = None,
         *,
         expected_version: int,
+        expires_at: datetime | None = None,
+        role: str | None = "reviewer",
     ) -> Item:
         """Set an item's status; committed before returning.
 
@@ -319,8 +327,14 @@ class Store(SignOffs):
         status:
             ``open`` (undo), ``accepted``, ``rejected`` (for a row: do not use it) or
             ``waived`` (needs a ``reason``).
+        reviewer:
+            Who decides: an ``Identity`` (verified by a login or not), or a typed name.
         expected_version:
             ``Item.version`` as the reviewer saw it.
+        expires_at:
+            When a waiver ends (UTC): the item then reopens and blocks approval again.
+        role:
+            The reviewer's role; a viewer (or no role) may not decide (NotAllowed).
 
         Raises
         ------
@@ -331,67 +345,45 @@ class Store(SignOffs):
         """
         if status not in STATUSES:
             raise InvalidInput(f"unknown status {status!r}; expected one of {list(STATUSES)}")
-        who = clean_name(reviewer, "reviewer name")
+        who = person(reviewer, "reviewer name")
+        if not can(role, "review"):
+            raise NotAllowed(
+                f"Only reviewers decide; you are {'a ' + role if role else 'without a role here'}."
+            )
         reason = (reason or "").strip() or None
         note = (comment or "").strip() or None
         if status == "waived" and reason is None:
             raise InvalidInput("a waiver needs a reason: say why this finding is acceptable")
+        if expires_at is not None and status != "waived":
+            raise InvalidInput("only a waiver can expire")
+        if expires_at is not None and as_utc(expires_at) <= utcnow():
+            raise InvalidInput("a waiver's end must be in the future")
         try:
-            return self._decide(item_id, status, who, reason, note, expected_version)
+            return self._decide(item_id, status, who, reason, note, expected_version, expires_at)
         except StaleDataError:  # a writer that slipped past the row lock (no FOR UPDATE)
             raise StaleUpdate(self.item(item_id), expected_version, status) from None
 
-    def _decide(self, item_id: int, status: str, who: str, reason: str | None,
-                note: str | None, expected_version: int) -> Item:  # fmt: skip
+    def _decide(self, item_id: int, status: str, who: Identity, reason: str | None,
+                note: str | None, expected_version: int,
+                expires_at: datetime | None) -> Item:  # fmt: skip
         with self._write() as session:
             row = self._item_row(session, item_id, lock=True)
             if row.version != expected_version:
                 raise StaleUpdate(convert.item(row), expected_version, status)
-            if row.status == status and row.reason == reason and note is None:
+            expiry = as_utc(expires_at) if expires_at is not None else None
+            same = row.status == status and row.reason == reason and row.expires_at == expiry
+            if same and note is None:
                 return convert.item(row)  # nothing changes: no new version, no audit noise
             before = convert.state(row)
             now = utcnow()
             row.status, row.reason, row.version = status, reason, row.version + 1
-            row.decided_by, row.decided_at = (who, now) if status != "open" else (None, None)
-            row.changed_by, row.changed_at = who, now
-            row.carried_from_item_id = None
+            row.decided_by, row.decided_at = (who.name, now) if status != "open" else (None, None)
+            row.changed_by, row.changed_at = who.name, now
+            row.carried_from_item_id, row.expires_at = None, expiry
             after = convert.state(row) | ({"comment": note} if note else {})
             self._audit(session, row.run_id, row.id, "decide", who, before, after)
             if note is not None:
-                session.add(CommentRow(run_id=row.run_id, item_id=row.id, reviewer=who,
+                session.add(CommentRow(run_id=row.run_id, item_id=row.id, reviewer=who.name,
                                        text=note, created_at=now))  # fmt: skip
             session.flush()
             return convert.item(row)
-
-    def comment(self, item_id: int, reviewer: str, text: str) -> Comment:
-        """Add a comment to an item (audited; does not change the item's version)."""
-        who = clean_name(reviewer, "reviewer name")
-        body = (text or "").strip()
-        if not body:
-            raise InvalidInput("the comment is empty")
-        with self._write() as session:
-            row = self._item_row(session, item_id)
-            new = CommentRow(run_id=row.run_id, item_id=row.id, reviewer=who, text=body,
-                             created_at=utcnow())  # fmt: skip
-            session.add(new)
-            self._audit(session, row.run_id, row.id, "comment", who, None, {"comment": body})
-            session.flush()
-            return convert.comment(new)
-
-    def comments(self, item_id: int) -> list[Comment]:
-        with self._read() as session:
-            rows = session.scalars(
-                select(CommentRow).where(CommentRow.item_id == item_id).order_by(CommentRow.id)
-            )
-            return [convert.comment(r) for r in rows]
-
-    def audit(self, *, run_id: int | None = None, item_id: int | None = None) -> list[AuditEntry]:
-        """The audit trail of a run or of one item, oldest first."""
-        if (run_id is None) == (item_id is None):
-            raise InvalidInput("give exactly one of run_id or item_id")
-        column = AuditRow.run_id if run_id is not None else AuditRow.item_id
-        with self._read() as session:
-            rows = session.scalars(
-                select(AuditRow).where(column == (run_id or item_id)).order_by(AuditRow.id)
-            )
-            return [convert.audit(r) for r in rows]

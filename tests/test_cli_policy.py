@@ -157,8 +157,9 @@ def test_review_db_problems_are_one_line(demo, tmp_path, capsys):
     assert err.startswith(f"error: cannot read the review database {garbage}: ")
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out.json").exists()
+    # Without --policy the stored policy is used: a missing database is still bad input.
     assert cli.main(report(demo, tmp_path, None, "--review-db", "x.db")) == 2
-    assert "--review-db only counts with --policy" in capsys.readouterr().err
+    assert "review database not found: x.db" in capsys.readouterr().err
 
 
 ONLY_FIDELITY = (
@@ -303,3 +304,24 @@ def test_without_a_holdout_the_attack_gates_block_unless_the_policy_makes_them_o
     assert cli.main(cancer_report(cancer, tmp_path, optional, holdout=False)) == 0
     err = capsys.readouterr().err
     assert "SKIP Singling-out risk" in err and "FAIL" not in err and "PASS" not in err
+
+
+@pytest.mark.slow
+def test_review_db_without_policy_gates_on_the_stored_policy_and_names_its_version(
+    demo, tmp_path, capsys
+):
+    from review import Store
+
+    db = tmp_path / "review.db"
+    with Store(f"sqlite+pysqlite:///{db}", webhooks=None) as store:
+        # An admin saved a policy the demo meets; the CI job must judge against it, not a file.
+        stored = (
+            REVIEW_GATES_ONLY + "max_open_high_findings = false\nmax_rejected_findings = false\n"
+        )
+        store.save_policy(stored, "Boss", "admin", expected_version=0)
+        head = store.chain_state().head_hash
+    assert cli.main(report(demo, tmp_path, None, "--review-db", str(db))) == 0
+    review = json.loads((tmp_path / "out.json").read_text())["review"]
+    assert (review["policy_version"], review["policy_source"]) == (1, "review database")
+    assert review["policy"]["gates"]["overall_min"] is None
+    assert review["audit_chain"]["intact"] is True and review["audit_chain"]["head_hash"] == head

@@ -10,6 +10,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from review import Store
+from review.roles import Identity
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -84,6 +85,37 @@ max_linkability_risk = false
 max_inference_risk = false
 max_membership_auc = false
 """
+
+
+# The admin colleague who saves policies: the policy lives in the review database now, and only
+# an admin changes it, so a test that needs another policy has one saved for it.
+ADMIN = Identity(name="Ada Admin", email="ada@example.org", verified=True, source="oidc")
+
+
+def save_policy(store: Store, text: str = LENIENT_POLICY, note: str = "for the test") -> int:
+    """Save ``text`` as the next policy version, as an admin would; returns the version."""
+    base = store.policy_version().version
+    return store.save_policy(text, ADMIN, "admin", note, expected_version=base).version
+
+
+def log_in(at: AppTest, name: str, email: str) -> AppTest:
+    """A provider is configured ([auth] in the secrets) and Streamlit reports this login."""
+    at.secrets["auth"] = {"client_id": "synthlens", "redirect_uri": "http://x/oauth2callback"}
+    at.user = {"is_logged_in": True, "name": name, "email": email}
+    return at
+
+
+@pytest.fixture
+def roles_file(tmp_path, monkeypatch):
+    """Write a roles file (TOML) and point SYNTHLENS_ROLES_FILE at it."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "roles.toml"
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setenv("SYNTHLENS_ROLES_FILE", str(path))
+        return path
+
+    return write
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import pandas as pd
 from demo.make_demo import demo_csv_bytes
 from outputs.review_report import open_high
 from review import Store
-from tests.app.conftest import LENIENT_POLICY, click, new_app, no_exceptions, texts
+from tests.app.conftest import click, log_in, new_app, no_exceptions, save_policy, texts
 
 ITEM_KEY = "synthlens.review.item"  # components.state: the item in the detail view
 W = "synthlens.w."  # components.state.widget_key prefix
@@ -63,8 +63,7 @@ def test_name_is_asked_once_per_session(db):
 
 
 def test_signed_in_user_reviews_under_their_own_name(db):
-    at = new_app()
-    at.user = {"is_logged_in": True, "name": "Dana Ortiz", "email": "dana@example.org"}
+    at = log_in(new_app(), "Dana Ortiz", "dana@example.org")
     click(at, "Load demo data")
     at.switch_page("pages/review.py").run()
     no_exceptions(at)
@@ -212,8 +211,10 @@ def test_approval_under_an_edited_policy_is_stored_and_supersedes(db):
             db.decide(item.id, "accepted", "Ana", expected_version=item.version)
     sign_off_page(at)
     sign(at, "Reject", "First look: not yet.")
-    at.text_area(key=W + "policy_text").input(LENIENT_POLICY).run()
+    assert save_policy(db) == 1  # an admin colleague relaxes the policy meanwhile
+    at.run()
     no_exceptions(at)
+    assert "policy version 1**, saved by Ada Admin" in texts(at)
     # 'placed' is trivially predictable: its utility is kept out, so that gate is not evaluated
     # (optional), and the headline says so instead of "all gates pass".
     assert NOTHING_BLOCKS in texts(at)
@@ -222,6 +223,8 @@ def test_approval_under_an_edited_policy_is_stored_and_supersedes(db):
     first, second = db.sign_offs(run)
     assert second.decision == "approved" and first.superseded_by == second.id
     assert second.policy["gates"]["privacy_min"] is None
+    # Each sign-off names the stored policy version it was judged against.
+    assert (first.policy_version, second.policy_version) == (0, 1)
     assert not any(g["blocking"] for g in second.gates)
     statuses = {g["name"]: "undecided" if g["undecided"] else g["passed"] for g in second.gates}
     assert statuses.pop("utility_min") is None and all(v is True for v in statuses.values())
@@ -237,9 +240,8 @@ def test_a_rejected_finding_blocks_approval_until_the_decision_changes(db):
     db.decide(first.id, "rejected", "Ana", expected_version=first.version)
     for item in others:
         db.decide(item.id, "accepted", "Ana", expected_version=item.version)
+    save_policy(db)
     sign_off_page(at)
-    at.text_area(key=W + "policy_text").input(LENIENT_POLICY).run()
-    no_exceptions(at)
     body = texts(at)
     assert "**Rejected findings: failed.** 1 finding was rejected by a reviewer" in body
     assert "**1 rejected finding**" in body and first.message[:40] in body
@@ -253,14 +255,24 @@ def test_a_rejected_finding_blocks_approval_until_the_decision_changes(db):
 
 
 def test_a_broken_policy_is_a_message_not_a_traceback(db):
-    at = sign_off_page(open_review())
-    at.text_area(key=W + "policy_text").input("[gates]\noveral_min = 0.9\nfidelity_min = 7\n")
-    at.run()
+    # Only an admin has the editor; what they type is checked before it is stored.
+    db.grant("ada@example.org", "admin", by="ops")
+    at = new_app()
+    log_in(at, "Ada Admin", "ada@example.org")
+    click(at, "Load demo data")
+    sign_off_page(at)
+    broken = "[gates]\noveral_min = 0.9\nfidelity_min = 7\n"
+    at.text_area(key=W + "policy_edit").input(broken)
+    click(at, "Save as version 1")
     no_exceptions(at)
     error = "\n".join(e.value for e in at.error)
     assert "Did you mean 'overall_min'?" in error
     assert "fidelity_min must be a number between 0 and 1" in error
-    assert not [b for b in at.button if b.label == "Approve"]
+    assert db.policy_version().version == 0, "nothing is stored"
+    assert at.text_area(key=W + "policy_edit").value == broken, "the typed text is kept"
+    # The stored policy stays in force: its gates are shown and Approve is still offered.
+    assert "Approval is blocked by" in texts(at)
+    assert [b for b in at.button if b.label == "Approve"]
 
 
 def test_downloads_hold_the_review(db, downloads):

@@ -72,16 +72,18 @@ def test_review_sign_off_and_download(page, tmp_path):
     goto_page(page, "Sign-off")
     page.get_by_text("Approval is blocked by").wait_for()
     form = page.locator("[data-testid=stForm]")
-    form.get_by_label("Statement").fill(STATEMENT)
+    form.get_by_label("Comment").fill(STATEMENT)
     form.get_by_role("button", name="Approve").click()
     wait_idle(page)
     page.get_by_text("Not approved:").wait_for()
     page.get_by_text(re.compile("still blocks? approval")).first.wait_for()
     # The refused statement is still in its box: sign the rejection with it.
-    assert form.get_by_label("Statement").input_value() == STATEMENT
+    assert form.get_by_label("Comment").input_value() == STATEMENT
     form.get_by_role("button", name="Reject").click()
     wait_idle(page)
-    page.get_by_text("Signed: rejected by Ana Lima").wait_for()
+    page.get_by_text(
+        re.compile(r"Signed: rejected\. Signed by Ana Lima \(unverified")
+    ).first.wait_for()
     page.get_by_text("REJECTED").first.wait_for()
     assert_no_exception(page)
     shot(page, "signoff")

@@ -104,7 +104,7 @@ def test_payloads_stay_text_through_pages_review_sign_off_and_reports(
         assert_no_exception(page)
         _no_live_markup(page)
     form = page.locator("[data-testid=stForm]")
-    form.get_by_label("Statement").fill(p["plotly_link"] + " " + p["md_link"])
+    form.get_by_label("Comment").fill(p["plotly_link"] + " " + p["md_link"])
     form.get_by_role("button", name="Reject").click()
     wait_idle(page)
     page.get_by_text("REJECTED").first.wait_for()

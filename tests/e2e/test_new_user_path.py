@@ -106,7 +106,7 @@ def test_demo_then_own_files_target_rejection_undo_cleaned_review_and_report(pag
     shot(page, "path_cleaned_review")
 
     form = page.locator("[data-testid=stForm]")
-    form.get_by_label("Statement").fill("Cleaned copies; utility for high_spec still to check.")
+    form.get_by_label("Comment").fill("Cleaned copies; utility for high_spec still to check.")
     form.get_by_role("button", name="Reject").click()
     wait_idle(page)
     page.get_by_text("REJECTED").first.wait_for()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pg_server import PgServer, PgUnavailable
+from pg_server import serve
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from storekit import sha
@@ -27,19 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
-    external = os.environ.get("SYNTHLENS_TEST_DATABASE_URL", "").strip()
-    if external:
-        yield external
-        return
-    try:
-        server = PgServer()
-        url = server.start()
-    except PgUnavailable as exc:
-        pytest.skip(f"no PostgreSQL for the review tests: {exc}")
-    try:
-        yield url
-    finally:
-        server.stop()
+    yield from serve("the review tests")
 
 
 @pytest.fixture(scope="session")

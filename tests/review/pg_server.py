@@ -20,7 +20,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 SUPERUSER = "synthlens"
 # Stops the server and deletes its files if the process that started it dies without
@@ -184,3 +187,21 @@ if __name__ == "__main__":
             signal.pause()
         except KeyboardInterrupt:
             pass
+
+
+def serve(who: str) -> Iterator[str]:
+    """Body of a ``pg_admin_url`` fixture: ``SYNTHLENS_TEST_DATABASE_URL``, else a throwaway
+    server for the fixture's scope; skips ``who`` (e.g. "the review tests") when none starts."""
+    external = os.environ.get("SYNTHLENS_TEST_DATABASE_URL", "").strip()
+    if external:
+        yield external
+        return
+    try:
+        server = PgServer()
+        url = server.start()
+    except PgUnavailable as exc:
+        pytest.skip(f"no PostgreSQL for {who}: {exc}")
+    try:
+        yield url
+    finally:
+        server.stop()

@@ -13,11 +13,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
-from storekit import finding, sha
+from storekit import finding, make_pre_chain, sha, unguard
 
 from review import Store, db
 from review.chain import (
-    COVERED,
     GENESIS,
     ChainError,
     adopt_existing,
@@ -27,7 +26,7 @@ from review.chain import (
     verify,
 )
 from review.chain_export import audit_export
-from review.models import AuditRow, SignOffRow
+from review.models import AuditRow, Base, SignOffRow
 
 AUDIT = AuditRow.__tablename__
 
@@ -46,13 +45,19 @@ def _writer(engine: Engine) -> Engine:
 
 
 def _old_rows(db_url: str) -> int:
-    """Rows written the way the store writes them today (no chain): a decision and a sign-off."""
+    """Rows written before the chain existed: a decision and a sign-off, then the chain
+    tables made again, empty (as ``adopt_existing`` finds an older database)."""
     with Store(db_url) as store:
         run = store.get_or_create_run({"real": sha("r"), "synthetic": sha("s")}, {}, "1", {}, {})
         [item] = store.add_items(run.id, [finding("a|m|x")])
         store.decide(item.id, "waived", "Ana", reason="known", expected_version=1)
         store.sign_off(run.id, "rejected", "Bo", "not yet", {}, {}, [])
-        return run.id
+    make_pre_chain(db_url, columns=False)
+    engine = db.make_engine(db_url)
+    with engine.begin() as conn:
+        Base.metadata.create_all(conn)  # the chain tables and the newer tables, empty
+    engine.dispose()
+    return run.id
 
 
 def _chained_audit(engine: Engine, run_id: int, actor: str, score: float = 0.25) -> int:
@@ -64,15 +69,7 @@ def _chained_audit(engine: Engine, run_id: int, actor: str, score: float = 0.25)
         return row.id
 
 
-def _unguard(engine: Engine) -> None:
-    """Drop the append-only triggers, as someone editing the database by hand would."""
-    with engine.begin() as conn:
-        for table in COVERED:
-            if conn.dialect.name == "sqlite":
-                conn.execute(text(f"DROP TRIGGER {table}_no_update"))
-                conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
-            else:
-                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+_unguard = unguard
 
 
 def test_write_option_is_the_one_review_db_uses():

@@ -9,6 +9,7 @@ import pytest
 
 from review.roles import Identity
 from review.signature import (
+    DEFAULT_MEANINGS,
     SignOffRules,
     check_sign_off,
     due_state,
@@ -118,7 +119,7 @@ def test_read_rules_takes_the_policy_keys_and_defaults():
     )
     assert problems == []
     assert rules == SignOffRules(True, True, (MODEL_X, "approved for sharing"))
-    assert read_rules({}, problems) == SignOffRules() and problems == []
+    assert read_rules({}, problems) == SignOffRules(meanings=DEFAULT_MEANINGS) and problems == []
 
 
 @pytest.mark.parametrize(
@@ -135,7 +136,8 @@ def test_read_rules_takes_the_policy_keys_and_defaults():
 )
 def test_read_rules_reports_bad_values(data, problem):
     problems: list[str] = []
-    assert read_rules(data, problems) == SignOffRules()
+    rules = read_rules(data, problems)
+    assert (rules.forbid_unverified, rules.separation_of_duties) == (False, False)
     assert len(problems) == 1 and problem in problems[0]
 
 

@@ -40,7 +40,7 @@ def test_older_database_is_upgraded_in_place_without_losing_data(db_url):
         with store._engine.begin() as conn:  # make it look like a version-1 database
             conn.execute(text("ALTER TABLE synthlens_items DROP COLUMN changed_by"))
             conn.execute(text(trigger))
-            conn.execute(text("DELETE FROM synthlens_schema_version WHERE version = 2"))
+            conn.execute(text("DELETE FROM synthlens_schema_version WHERE version >= 2"))
 
     with Store(db_url) as store:
         assert store.schema_version == LATEST_VERSION
