@@ -58,7 +58,7 @@ def ks_statistic(rs: np.ndarray, ss: np.ndarray) -> float:
         return float("nan")
     if nr + ns <= 4 * _EDGES:
         d = _diffs(rs, ss, np.concatenate([rs, ss]))
-        return _as_scipy(max(np.clip(-d.min(), 0, 1), d.max()), nr, ns)
+        return as_scipy(max(np.clip(-d.min(), 0, 1), d.max()), nr, ns)
     if nr == ns and np.array_equal(rs, ss):
         return 0.0  # every interval would need a look; the answer is known
     take_r = np.linspace(0, nr - 1, _EDGES).astype(np.int64)
@@ -97,7 +97,7 @@ def ks_statistic(rs: np.ndarray, ss: np.ndarray) -> float:
     if left:
         d = _diffs(rs, ss, np.concatenate([rs[inside_r], ss[inside_s]]))
         best_max, best_min = max(best_max, d.max()), min(best_min, d.min())
-    return _as_scipy(max(np.clip(-best_min, 0, 1), best_max), nr, ns)
+    return as_scipy(max(np.clip(-best_min, 0, 1), best_max), nr, ns)
 
 
 def _counts(rs: np.ndarray, ss: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -112,7 +112,7 @@ def _counts(rs: np.ndarray, ss: np.ndarray, edges: np.ndarray) -> np.ndarray:
     )
 
 
-def _as_scipy(d: float, n1: int, n2: int) -> float:
+def as_scipy(d: float, n1: int, n2: int) -> float:
     """D as ks_2samp returns it: on small samples its exact mode rounds D to k / lcm(n1, n2)."""
     if max(n1, n2) <= _SCIPY_EXACT_N:
         lcm = (n1 // math.gcd(n1, n2)) * n2

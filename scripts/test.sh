@@ -22,7 +22,7 @@ source scripts/setup.sh requirements-dev.txt
 echo "Checking lint, formatting and types ..."
 .venv/bin/ruff check .
 .venv/bin/ruff format --check --quiet . || { echo "Run: .venv/bin/ruff format ." >&2; exit 1; }
-.venv/bin/mypy metrics review outputs
+.venv/bin/mypy metrics review outputs engines
 
 set +e
 .venv/bin/python -m pytest "$@"
