@@ -306,9 +306,12 @@ def until(moment: datetime) -> str:
 def add_comment(item_id: int) -> None:
     text = st.session_state.get(state.widget_key("comment", item_id), "")
     try:
-        store().comment(item_id, me(), text)
+        store().comment(item_id, me(), text, role=my_role())
     except InvalidInput as exc:
         state.set_flash("error", f"Not saved: {md(exc)}.")
+        return
+    except NotAllowed as exc:
+        state.set_flash("error", f"Not saved: {md(exc)} {ASK_FOR_ROLE}")
         return
     state.clear_widget("comment", item_id)
     state.set_flash("success", "Comment saved.")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from review import convert
 from review.base import clean_name, person
-from review.governance import Governance
+from review.governance import Governance, you_are
 from review.models import AuditRow, CommentRow, ItemRow, RunRow
 from review.records import AuditEntry, Comment, InvalidInput, Item, NotAllowed, StaleUpdate, utcnow
 from review.roles import Identity, can
@@ -23,9 +23,15 @@ SYSTEM = Identity("synthlens", source="system")  # SynthLens itself acting (expi
 class Assignments(Governance):
     """Comments, assignment, expiry and the audit trail; see :class:`review.store.Store`."""
 
-    def comment(self, item_id: int, reviewer: str | Identity, text: str) -> Comment:
-        """Add a comment to an item (audited; does not change the item's version)."""
+    def comment(self, item_id: int, reviewer: str | Identity, text: str,
+                role: str | None = "reviewer") -> Comment:  # fmt: skip
+        """Add a comment to an item (audited; does not change the item's version).
+
+        A viewer (or no role) may not comment: a comment is part of the review (NotAllowed).
+        """
         who = person(reviewer, "reviewer name")
+        if not can(role, "review"):
+            raise NotAllowed(f"Only reviewers comment; you are {you_are(role)}.")
         body = (text or "").strip()
         if not body:
             raise InvalidInput("the comment is empty")
@@ -92,8 +98,7 @@ class Assignments(Governance):
         """
         who = person(by, "name")
         if not can(role, "assign"):
-            raise NotAllowed(f"Only approvers and admins assign items; you are "
-                             f"{'a ' + role if role else 'without a role here'}.")  # fmt: skip
+            raise NotAllowed(f"Only approvers and admins assign items; you are {you_are(role)}.")
         target = clean_name(assignee, "assignee") if assignee is not None else None
         if target is None and due_at is not None:
             raise InvalidInput("a due date needs someone it is due from")

@@ -71,7 +71,7 @@ class Governance(SignOffs):
         """
         who = person(by, "name")
         if not can(role, "edit_policy"):
-            raise NotAllowed(f"Only admins change the policy; you are {_a(role)}.")
+            raise NotAllowed(f"Only admins change the policy; you are {you_are(role)}.")
         if len(text) > MAX_POLICY_CHARS:
             raise InvalidInput(f"the policy is longer than {MAX_POLICY_CHARS:,} characters")
         try:
@@ -117,7 +117,7 @@ class Governance(SignOffs):
         ``cli.py grant`` on the server (who passes ``"admin"``: they hold the database).
         """
         if not can(by_role, "grant"):
-            raise NotAllowed(f"Only admins grant roles; you are {_a(by_role)}.")
+            raise NotAllowed(f"Only admins grant roles; you are {you_are(by_role)}.")
         try:
             key, role = check_grant(email, role)
         except RolesError as exc:
@@ -142,5 +142,6 @@ class Governance(SignOffs):
         return chain.verify(self._engine)
 
 
-def _a(role: str | None) -> str:
+def you_are(role: str | None) -> str:
+    """``a reviewer``, or ``without a role here``: how a refusal names the role."""
     return f"a {role}" if role else "without a role here"

@@ -24,6 +24,7 @@ from metrics.results import SEVERITY_ORDER
 from review import convert
 from review.assignments import Assignments
 from review.base import PENDING, clean_name, person, sha, state_digest
+from review.governance import you_are
 from review.models import AuditRow, CommentRow, ItemRow, RunRow
 from review.records import (
     STATUSES,
@@ -347,9 +348,7 @@ class Store(Assignments):
             raise InvalidInput(f"unknown status {status!r}; expected one of {list(STATUSES)}")
         who = person(reviewer, "reviewer name")
         if not can(role, "review"):
-            raise NotAllowed(
-                f"Only reviewers decide; you are {'a ' + role if role else 'without a role here'}."
-            )
+            raise NotAllowed(f"Only reviewers decide; you are {you_are(role)}.")
         reason = (reason or "").strip() or None
         note = (comment or "").strip() or None
         if status == "waived" and reason is None:

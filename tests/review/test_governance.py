@@ -146,13 +146,16 @@ def test_a_signature_records_meaning_signer_versions_and_policy_version(store):
 # ------------------------------------------------------------------- roles and the policy
 
 
-def test_a_viewer_cannot_decide(store):
+def test_a_viewer_can_neither_decide_nor_comment(store):
     run = new_run(store)
     [item] = store.add_items(run.id, [finding("a|m|x")])
     for role in ("viewer", None):
         with pytest.raises(NotAllowed, match="Only reviewers decide"):
             store.decide(item.id, "accepted", ADA, expected_version=1, role=role)
+        with pytest.raises(NotAllowed, match="Only reviewers comment"):
+            store.comment(item.id, ADA, "looks fine to me", role=role)
     assert store.item(item.id).status == "open" and store.audit(item_id=item.id) == []
+    assert store.comments(item.id) == []
 
 
 def test_only_admins_save_the_policy_in_numbered_versions(store):
