@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from outputs.escape import csv_cell  # a leaf module: plain text rules, no app imports
 from review.chain import (
     COVERED,
     GENESIS,
@@ -24,6 +25,7 @@ from review.chain import (
     verify,
 )
 
+_TYPED = ("actor", "action")
 CSV_COLUMNS = (
     "seq", "table", "row_id", "run_id", "item_id", "action", "actor", "at",
     "predates_chain", "content_hash", "prev_hash", "link_hash", "content",
@@ -88,7 +90,10 @@ def audit_export(engine: Engine) -> tuple[str, str]:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+        # Names and actions are typed by people: a spreadsheet must not run them as formulas.
+        # The hashed ``content`` stays exact (it starts with "{"), so the chain can be redone.
+        writer.writerow({k: "" if v is None else csv_cell(v) if k in _TYPED else v
+                         for k, v in record.items()})  # fmt: skip
     chain = {
         "genesis": GENESIS,
         "head_hash": state.head_hash,

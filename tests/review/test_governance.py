@@ -6,6 +6,9 @@ Each test runs on SQLite and on a real PostgreSQL (the ``db_url`` fixture).
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,6 +17,7 @@ from sqlalchemy import func, select, text
 from storekit import finding, sha, unguard
 
 from review import InvalidInput, SignOffRefused, Store, evaluate, load_policy
+from review.chain_export import audit_export
 from review.models import AuditRow, SignOffRow
 from review.records import NotAllowed, utcnow
 from review.roles import Identity, read_roles, role_of
@@ -338,3 +342,15 @@ def test_a_row_edited_by_hand_is_named(busy, which, capsys):
     code, said = verify_audit(store.url, capsys)
     assert code == 1, said
     assert f"BROKEN at {table} id {row_id}: content changed" in said
+
+
+def test_the_audit_csv_keeps_typed_formulas_inert_and_the_hashes_checkable(store):
+    run = new_run(store)
+    [item] = store.add_items(run.id, [finding("a|m|x")])
+    store.decide(item.id, "accepted", '=HYPERLINK("http://evil")', expected_version=1)
+    csv_text, _ = audit_export(store.engine)
+    [row] = [r for r in csv.DictReader(io.StringIO(csv_text)) if r["action"] == "decide"]
+    assert row["actor"] == '\'=HYPERLINK("http://evil")'  # a spreadsheet shows it as text
+    # The hashed content is exactly what was stored, so an auditor can recompute the hash.
+    assert hashlib.sha256(row["content"].encode()).hexdigest() == row["content_hash"]
+    assert '"actor":"=HYPERLINK' in row["content"]
