@@ -19,7 +19,7 @@ from outputs.review_items import kind_title
 from outputs.review_report import open_high, rejected_findings
 from outputs.words import plural
 from review import Gate, InvalidInput, Item, Policy, SignOffRefused
-from review.records import jsonable
+from review.records import GatesBlock, jsonable
 from review.roles import Identity
 from review.signature import MAX_MEANING, REJECTED_MEANING
 
@@ -107,9 +107,9 @@ def _signer(who: Identity) -> Identity:
     return Identity.typed(str(st.session_state.get(state.widget_key("signoff_name"), "")))
 
 
-def _refusal(exc: Exception, decision: str, gate_list: Sequence[Gate]) -> str:
+def _refusal(exc: Exception, gate_list: Sequence[Gate]) -> str:
     blocking = [g for g in gate_list if g.blocking]
-    if isinstance(exc, SignOffRefused) and decision == "approved" and blocking:
+    if isinstance(exc, GatesBlock) and blocking:
         # One line per gate: a run-on paragraph of every gate's message is unreadable.
         verb = "blocks" if len(blocking) == 1 else "block"
         return f"Not approved: {plural(len(blocking), 'gate')} still {verb} approval.\n" + "".join(
@@ -120,14 +120,6 @@ def _refusal(exc: Exception, decision: str, gate_list: Sequence[Gate]) -> str:
 def _sign(run: int, decision: str, policy: Policy, version: int, scores: dict,
           gate_list: list[Gate], review_state: str, who: Identity) -> None:  # fmt: skip
     statement = st.session_state.get(state.widget_key("signoff_statement"), "")
-    in_force = rs.store().policy_version()
-    if in_force.version != version:
-        # The gates on screen were judged against another version: sign only under the one
-        # in force, after seeing its gates.
-        state.set_flash("error", f"Not signed: policy version {in_force.version} was saved "
-                        f"after you opened this page (under version {version}). Look at the "
-                        "gates under the new version, then sign again.")  # fmt: skip
-        return
     meaning = None
     if decision == "approved":
         meaning = str(st.session_state.get(state.widget_key("signoff_meaning")) or "")
@@ -138,7 +130,7 @@ def _sign(run: int, decision: str, policy: Policy, version: int, scores: dict,
             policy_version=version,
         )  # fmt: skip
     except (SignOffRefused, InvalidInput) as exc:
-        state.set_flash("error", _refusal(exc, decision, gate_list))
+        state.set_flash("error", _refusal(exc, gate_list))
         return
     state.clear_widget("signoff_statement")
     state.set_flash("success", f"Signed: {signed.decision}. {md(signature_sentence(signed))} "

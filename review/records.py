@@ -43,6 +43,10 @@ class SignOffRefused(StoreError):
     """An approval that the policy gates or a changed review state do not allow."""
 
 
+class GatesBlock(SignOffRefused):
+    """An approval refused because policy gates block it (the caller can list the gates)."""
+
+
 class NotAllowed(StoreError, PermissionError):
     """The person's role does not allow this (e.g. a reviewer editing the policy)."""
 

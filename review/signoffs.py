@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from review import convert
 from review.base import StoreBase, person, state_digest
 from review.models import ItemRow, PolicyRow, RunRow, SignOffRow
-from review.records import SIGN_OFF_DECISIONS, InvalidInput, SignOff, SignOffRefused, utcnow
+from review.records import (
+    SIGN_OFF_DECISIONS,
+    GatesBlock,
+    InvalidInput,
+    SignOff,
+    SignOffRefused,
+    utcnow,
+)
 from review.roles import OPEN_ROLES, Identity, role_of
 from review.signature import REJECTED_MEANING, check_sign_off, read_rules
 
@@ -82,10 +89,13 @@ class SignOffs(StoreBase):
         gate_list = [
             asdict(g) if is_dataclass(g) and not isinstance(g, type) else dict(g) for g in gates
         ]
+        with self._read() as session:
+            # First: gates judged under an older policy would give the wrong reason below.
+            _check_policy_version(session, policy_version)
         blocking = [g for g in gate_list if g.get("blocking", g.get("passed") is False)]
         if decision == "approved" and blocking:
             reasons = "; ".join(str(g.get("message") or g.get("name")) for g in blocking)
-            raise SignOffRefused(f"Cannot approve while gates block it: {reasons}")
+            raise GatesBlock(f"Cannot approve while gates block it: {reasons}")
         policy_dict = policy.to_dict() if hasattr(policy, "to_dict") else dict(policy)
         reopened = self.reopen_expired(run_id)  # type: ignore[attr-defined]
         if reopened and expected_state is None:
@@ -98,12 +108,7 @@ class SignOffs(StoreBase):
                     "Not signed: review decisions changed after you opened this page. "
                     "Look at the updated gates and open items, then sign again."
                 )
-            latest = session.scalar(select(func.max(PolicyRow.version))) or 0
-            if policy_version is not None and policy_version != latest:
-                raise SignOffRefused(
-                    f"Not signed: policy version {latest} was saved after you opened this "
-                    "page; look at the gates under it and sign again."
-                )
+            _check_policy_version(session, policy_version)  # again, under the lock
             refusals = check_sign_off(signer, role if isinstance(role, str) else None, rules,
                                       _high_reviewers(session, run_id), chosen, allowed)  # fmt: skip
             if refusals:
@@ -169,3 +174,13 @@ def _assessment_version(session: Session, run: RunRow) -> int:
         (RunRow.holdout_sha == run.holdout_sha) if run.holdout_sha else RunRow.holdout_sha.is_(None)
     )
     return int(session.scalar(select(func.count()).where(same, holdout, RunRow.id <= run.id)) or 1)
+
+
+def _check_policy_version(session: Session, policy_version: int | None) -> None:
+    """Refuse a sign-off judged against a policy version that is no longer the one in force."""
+    latest = session.scalar(select(func.max(PolicyRow.version))) or 0
+    if policy_version is not None and policy_version != latest:
+        raise SignOffRefused(
+            f"Not signed: policy version {latest} was saved after you opened this page; look "
+            "at the gates under it and sign again."
+        )
