@@ -7,6 +7,7 @@
         [--max-columns N] [--quiet]
         [--attacks N] [--secret COLUMN ...] [--quasi-identifiers COL,COL,...]
         [--sensitive COL,COL,...] [--unseen-share SHARE] [--settings FILE]
+        [--engine auto|pandas|duckdb|spark] [--spark-master URL] [--sample-rows N]
     python cli.py verify-audit | grant | roles | audit-export | notify | signoff-record ...
         (the review database's governance: see cli_governance.py and each command's --help)
 
@@ -99,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--quiet", action="store_true", help="no progress or warnings on stderr")
     _privacy_arguments(rep)
+    import cli_engines
+
+    cli_engines.add_arguments(rep)
     import cli_governance
 
     cli_governance.add_commands(sub)
@@ -336,15 +340,11 @@ def _stored_policy(policy, store, review_db):
         raise _db_error(str(review_db), exc) from None
 
 
-def _report(args, policy, store, policy_version: int | None = None) -> int:
-    """Read, assess, gate and write the reports (the arguments are checked)."""
-    from metrics import suite
+def _prepare(args, real, synthetic, holdout):
+    """The schema and options of a run, checked against the (sampled) frames; warnings on
+    stderr."""
     from metrics.options import Options
-    from outputs import json_report
 
-    real, real_sha = _read(args.real, "real", args.max_columns)
-    synthetic, syn_sha = _read(args.synthetic, "synthetic", args.max_columns)
-    holdout, hold_sha = _read(args.holdout, "holdout", args.max_columns)
     schema = _schema(args, real, synthetic)
     if not schema.columns:
         raise UsageError("the real and synthetic files have no columns in common to compare")
@@ -361,15 +361,6 @@ def _report(args, policy, store, policy_version: int | None = None) -> int:
             print(f"warning: {warning}", file=sys.stderr)
     if args.target and args.target not in schema.names():
         raise UsageError(f"--target {args.target!r} is not a column both files share")
-    inputs = {
-        role: suite.InputInfo(role, Path(path).name, len(df), df.shape[1], sha)
-        for role, path, df, sha in [
-            ("real", args.real, real, real_sha),
-            ("synthetic", args.synthetic, synthetic, syn_sha),
-            ("holdout", args.holdout, holdout, hold_sha),
-        ]
-        if df is not None
-    }
     options = Options(
         seed=args.seed,
         sdmetrics_compatible=args.sdmetrics_compatible,
@@ -382,10 +373,41 @@ def _report(args, policy, store, policy_version: int | None = None) -> int:
         unseen_share=args.unseen_share or 0.0,
         **marks,
     )
+    return schema, options
+
+
+def _assess_in_memory(args):
+    """Today's run: every file read whole into pandas, every metric on every row."""
+    from metrics import suite
     from metrics.encode import encode
 
+    real, real_sha = _read(args.real, "real", args.max_columns)
+    synthetic, syn_sha = _read(args.synthetic, "synthetic", args.max_columns)
+    holdout, hold_sha = _read(args.holdout, "holdout", args.max_columns)
+    schema, options = _prepare(args, real, synthetic, holdout)
+    inputs = {
+        role: suite.InputInfo(role, Path(path).name, len(df), df.shape[1], sha)
+        for role, path, df, sha in [
+            ("real", args.real, real, real_sha),
+            ("synthetic", args.synthetic, synthetic, syn_sha),
+            ("holdout", args.holdout, holdout, hold_sha),
+        ]
+        if df is not None
+    }
     enc = encode(real, synthetic, schema, holdout)  # kept for the HTML report's charts
-    assessment = suite.run(enc, options, _progress(args.quiet), inputs)
+    return suite.run(enc, options, _progress(args.quiet), inputs), enc
+
+
+def _report(args, policy, store, policy_version: int | None = None) -> int:
+    """Read, assess, gate and write the reports (the arguments are checked)."""
+    import cli_engines
+    from outputs import json_report
+
+    engine = cli_engines.choose(args)
+    if engine == "pandas":
+        assessment, enc = _assess_in_memory(args)
+    else:
+        assessment, enc = cli_engines.assess_at_scale(args, engine, _prepare, _progress)
     review = None
     exit_code = EXIT_OK
     if policy is not None:
@@ -537,13 +559,23 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a user gets one line, never a traceback
-        if os.environ.get("SYNTHLENS_DEBUG") == "1":
-            raise
-        print(f"error: SynthLens stopped on an unexpected problem ({type(exc).__name__}: "
-              f"{_one_line(exc)}). Set SYNTHLENS_DEBUG=1 to see where, and please report it.",
-              file=sys.stderr)  # fmt: skip
-        return EXIT_UNEXPECTED
+        from metrics.io import InputError
+
+        if not isinstance(exc, InputError):  # the large-data engines' reading errors
+            return _unexpected(exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_BAD_INPUT
+
+
+def _unexpected(exc: Exception) -> int:
+    """One line for a problem SynthLens did not foresee, never a traceback."""
+    if os.environ.get("SYNTHLENS_DEBUG") == "1":
+        raise exc
+    print(f"error: SynthLens stopped on an unexpected problem ({type(exc).__name__}: "
+          f"{_one_line(exc)}). Set SYNTHLENS_DEBUG=1 to see where, and please report it.",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_UNEXPECTED
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:

@@ -14,18 +14,22 @@ from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from components import inputs, state, tables
 from metrics import catalogue
 from metrics.encode import Encoded, encode
+from metrics.io import InputError
 from metrics.options import Options
 from metrics.schema import Schema
 from metrics.suite import Assessment, InputInfo, run, with_result
 from metrics.utility import info as utility_info
 from outputs.escape import md
+
+if TYPE_CHECKING:
+    from engines.assess import ScaleRun
 
 MAX_ENTRIES = 6
 # Whether the user counts a trivially predictable target in Overall: the inputs' hashes and
@@ -67,8 +71,10 @@ def _lru() -> _LRU:
 
 
 def _key(schema: Schema, options: Options) -> str:
+    scale = state.scale_source()
     parts = [
         *state.pair_key(),
+        scale.key() if scale is not None else "",
         repr([(c.name, c.kind.value, c.datetime_format) for c in schema.columns]),
         repr(options),
     ]
@@ -112,11 +118,68 @@ def _inputs(used: dict[str, state.Table]) -> dict[str, InputInfo]:
 
 def _compute(schema: Schema, options: Options, progress: Callable[[float, str], None]) -> Loaded:
     used = _used_tables(schema)
+    scale = state.scale_source()
+    if scale is not None:  # the whole files again, on the engine, with this schema
+        return _compute_scale(scale, schema, options, progress, with_holdout="holdout" in used)
     real, synthetic, holdout = (used.get(r) for r in state.ROLES)
     assert real is not None and synthetic is not None
     progress(0.0, "Encoding the data...")
     enc = encode(real.frame, synthetic.frame, schema, holdout.frame if holdout else None)
     return Loaded(enc, run(enc, options, progress, _inputs(used)))
+
+
+def _compute_scale(
+    scale: state.ScaleSource,
+    schema: Schema | None,
+    options: Options,
+    progress: Callable[[float, str], None],
+    with_holdout: bool = True,
+) -> Loaded:
+    """Assess the data-folder files on the engine; a file that cannot be read stops the page
+    with its message."""
+    from engines.assess import assess_files  # the engines load only when the folder is used
+
+    paths = scale.paths()
+    if not with_holdout:
+        paths["holdout"] = None
+    try:
+        found = assess_files(paths, engine=scale.engine, schema=schema, options=options,
+                             progress=progress, sample_rows=scale.sample_rows)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - a file's or the engine's error is a message
+        message = folder_error(exc)
+        if message is None:
+            raise
+        st.error(md(message), icon=":material/error:")
+        st.stop()
+    return Loaded(found.enc, found.assessment)
+
+
+def folder_error(exc: Exception) -> str | None:
+    """What to show for an error of a data-folder run: an InputError's message, or the
+    engine's own (DuckDB's classes live in ``_duckdb``); None for a bug (raised)."""
+    if isinstance(exc, InputError):
+        return str(exc)
+    if type(exc).__module__.split(".")[0].lstrip("_") in ("duckdb", "pyarrow"):
+        return f"The DuckDB engine could not read the files: {exc}"
+    return None
+
+
+def assess_folder(scale: state.ScaleSource, options: Options) -> ScaleRun:
+    """Run the engine on the data-folder files with a progress bar (the Data page's button);
+    the caller puts the samples in session, then :func:`remember` keeps the result."""
+    from engines.assess import assess_files
+
+    with _progress_bar(f"Reading the files on {scale.engine}...") as progress:
+        return assess_files(scale.paths(), engine=scale.engine, schema=None, options=options,
+                            progress=progress, sample_rows=scale.sample_rows)  # fmt: skip
+
+
+def remember(loaded: Loaded, options: Options) -> None:
+    """Keep ``loaded`` (computed with ``options``) as the assessment of the pair now in session
+    when those are the options in force (else :func:`current` computes it again)."""
+    schema = inputs.current_schema()
+    if schema is not None and options == current_options() and not tables.holdout_missing(schema):
+        _lru().put(_key(schema, options), loaded)
 
 
 def current() -> Loaded | None:

@@ -19,7 +19,10 @@ def draw() -> None:
         if not loaded:
             st.caption("Nothing loaded yet. Start on the **Data** page.")
             return
-        if state.source():
+        scale = state.scale_source()
+        if scale is not None:  # says where the pair comes from, with the whole files' rows
+            st.caption(md(scale.text()))
+        elif state.source():
             st.caption(f"Inputs: {state.source()}")
         link = state.cleaned()
         for role in state.ROLES:

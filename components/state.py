@@ -39,10 +39,14 @@ class Table:
     sha256: str
     size_bytes: int
     frame: pd.DataFrame
+    # Rows in the whole file when ``frame`` is only a sample of it (the server's data folder).
+    total_rows: int | None = None
 
     @property
     def shape_text(self) -> str:
         rows, cols = self.frame.shape
+        if self.total_rows is not None:
+            return f"{self.total_rows:,} rows x {cols:,} columns (a sample of {rows:,} in use)"
         return f"{rows:,} rows x {cols:,} columns"
 
 
@@ -71,6 +75,51 @@ def set_table(role: str, value: Table | None) -> None:
         st.session_state.pop(_PRIVACY_MARKS, None)
     if role in ("real", "holdout"):  # a confirmed split is about these real rows
         st.session_state.pop(_UNSEEN_SHARE, None)
+    st.session_state.pop(_SCALE, None)  # the tables are no longer the folder's samples
+
+
+@dataclass(frozen=True)
+class ScaleSource:
+    """The pair in use was read from the server's data folder on an engine: its files
+    (``(role, name, real path, size, mtime_ns)``), full row counts and the sample size. The
+    session's tables hold only the samples; this names what the assessment reads whole."""
+
+    files: tuple[tuple[str, str, str, int, int], ...]
+    rows: tuple[tuple[str, int, int], ...]  # (role, rows in the file, rows in the sample)
+    sample_rows: int
+    engine: str = "duckdb"
+
+    def text(self) -> str:
+        """``Read from the server's data folder on DuckDB: 200,000 rows real, ...``."""
+        engine = {"duckdb": "DuckDB", "spark": "Spark"}.get(self.engine, self.engine)
+        counts = ", ".join(f"{total:,} rows {role}" for role, total, _ in self.rows)
+        sampled = max((n for _, _, n in self.rows), default=0)
+        if all(n >= total for _, total, n in self.rows):
+            tail = "every row in the sample (the files are smaller than the sample size)"
+        else:
+            tail = f"sample of {sampled:,} rows"
+        return f"Read from the server's data folder on {engine}: {counts}, {tail}."
+
+    def paths(self) -> dict[str, str | None]:
+        found = {role: path for role, _, path, _, _ in self.files}
+        return {role: found.get(role) for role in ROLES}
+
+    def key(self) -> str:
+        """Paths, sizes, mtimes, sample size and engine: part of the assessment's cache key."""
+        return repr((self.files, self.sample_rows, self.engine))
+
+
+_SCALE = "synthlens.scale"
+
+
+def scale_source() -> ScaleSource | None:
+    """The data-folder files the pair in use was sampled from, if it was."""
+    return st.session_state.get(_SCALE)
+
+
+def set_scale_source(value: ScaleSource | None) -> None:
+    """Call after the samples are set as the tables (setting a table forgets it)."""
+    st.session_state[_SCALE] = value
 
 
 @dataclass(frozen=True)

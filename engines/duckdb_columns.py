@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from datasketches import kll_doubles_sketch
 
+from engines.duckdb_connect import connect
 from metrics.encode import normalise_labels
 from metrics.marginal_stats import MAX_DECIMALS
 from metrics.schema import ColumnSpec, Kind
@@ -105,10 +106,15 @@ def _numeric(
     inner = f"SELECT {sql} AS v FROM {src}"
     args = p + params
     # fetchall, not fetchone: a half-read result would block the streaming relation below.
-    ((n_distinct, n_valid, n_rows),) = con.execute(
-        f"SELECT count(DISTINCT v), count(v), count(*) FROM ({inner})", args
+    # HyperLogLog first (a few % off, and cheap): an exact distinct count of millions of
+    # values would cost a hash table as large as the column, only to learn it is too many.
+    ((approx, n_valid, n_rows),) = con.execute(
+        f"SELECT approx_count_distinct(v), count(v), count(*) FROM ({inner})", args
     ).fetchall()
     nulls = int(n_rows) - int(n_valid)
+    n_distinct = approx
+    if approx <= 2 * cap:
+        ((n_distinct,),) = con.execute(f"SELECT count(DISTINCT v) FROM ({inner})", args).fetchall()
     if n_distinct <= cap:
         table = con.execute(
             f"SELECT v, count(*) AS c FROM ({inner}) WHERE v IS NOT NULL GROUP BY v", args
@@ -216,7 +222,7 @@ def column_states(
         A connection to use (its memory limit and temporary directory apply); a new in-memory
         one otherwise.
     """
-    con = connection or duckdb.connect()
+    con = connection or connect()
     src, params = _source(con, source)
     types = _types(con, src, params)
     from_csv = src.startswith("read_csv")

@@ -26,6 +26,7 @@ from typing import TypeAlias
 import duckdb
 import pandas as pd
 
+from engines.duckdb_connect import connect
 from metrics.schema import Kind, Schema
 from metrics.state_pairs import MAX_RANK_PAIRS, Binning, Key, Moments, PairStates, Range, RankCounts
 
@@ -80,7 +81,7 @@ def number_states(
     if not cols:
         return out
     alias = {c: f"n{i}" for i, c in enumerate(cols)}
-    con = duckdb.connect()
+    con = connect()
     try:
         src, params = _source(con, source, schema, types)
         inner = ", ".join(f"{_number(c, kinds[c])} AS {alias[c]}" for c in cols)
@@ -193,7 +194,7 @@ def table_states(
     """Second pass (see the module docstring); as ``engines.pandas_pairs.table_states``."""
     kinds = {c.name: c.kind for c in schema.columns}
     out = PairStates()
-    con = duckdb.connect()
+    con = connect()
     try:
         for block in _blocks(pairs):
             cols = list(dict.fromkeys(c for p in block for c in p))

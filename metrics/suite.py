@@ -30,6 +30,7 @@ from metrics.encode import Encoded, encode
 from metrics.findings import assessment_findings
 from metrics.options import Options
 from metrics.results import Finding, MetricResult, Progress, no_progress
+from metrics.scale_info import ScaleInfo
 from metrics.schema import Schema, infer
 from metrics.uncertainty import mean_bounds, mean_floor
 
@@ -83,6 +84,9 @@ class Assessment:
     # scores; a family whose metrics lack one has none.
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     floors: dict[str, float] = field(default_factory=dict)
+    # How a large-data engine made the run (exact over all rows vs from its sample); None for
+    # the in-memory pandas run, where every metric saw every row it reads.
+    scale: ScaleInfo | None = None
 
     def result(self, name: str) -> MetricResult | None:
         return self.results.get(name)

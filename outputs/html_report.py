@@ -20,6 +20,7 @@ from outputs import html_privacy, html_review, html_scores, html_sections
 from outputs.html_parts import CSS, Figures, count, e, section, table
 from outputs.html_rules import rules_section
 from outputs.html_subgroups import subgroups_section
+from outputs.scale_words import scale_html
 
 SECTIONS = (  # anchor, heading
     ("summary", "Summary"),
@@ -65,7 +66,7 @@ def render(a: Assessment, enc: Encoded | None = None, review: dict[str, Any] | N
         "summary": html_review.verdict(a, review),
         "scores": html_scores.scores(a),
         "findings": html_scores.findings(a),
-        "inputs": _inputs(a),
+        "inputs": _inputs(a) + scale_html(a),
         "columns": html_sections.columns(a, enc, figs),
         "pairs": html_sections.pairs(a, enc, figs),
         "subgroups": subgroups_section(a, enc, figs),
@@ -80,7 +81,9 @@ def render(a: Assessment, enc: Encoded | None = None, review: dict[str, Any] | N
     head = (
         "<h1>SynthLens report</h1>"
         f"<p class='muted'>SynthLens {e(a.version)} &middot; seed {e(a.options.seed)}"
-        f" &middot; target {e(a.options.target or 'none')} &middot; {inputs}</p>" + _contents()
+        f" &middot; target {e(a.options.target or 'none')} &middot; {inputs}</p>"
+        + (f"<p class='muted'>{e(a.scale.sample_words())}</p>" if a.scale else "")
+        + _contents()
     )
     sections = "".join(section(anchor, title, body[anchor]) for anchor, title in SECTIONS)
     return (

@@ -27,6 +27,7 @@ from metrics.subgroups import subgroups_json
 from metrics.suite import FAMILY_LABELS, Assessment
 from metrics.utility import info as utility_info
 from metrics.utility import utility_json
+from outputs.scale_words import computed_on, scale_dict
 from outputs.score_words import floor_of, interval_of, method_summary, methods
 
 FORMAT_VERSION = 1
@@ -224,7 +225,8 @@ def _metrics(a: Assessment) -> list[dict[str, Any]]:
             "shape": entry.result, "goal": entry.goal, "score": res.score, "error": res.error,
         }  # fmt: skip
         item |= {"interval": _interval(res.interval), "floor": floor_of(res.floor),
-                 "excluded": res.excluded}  # fmt: skip
+                 "excluded": res.excluded,
+                 "computed_on": computed_on(a, entry.name)}  # fmt: skip
         keys = _KEYS.get(entry.result)
         if keys and res.details is not None and not res.details.empty:
             item["details"] = [_bounded(r) for r in _rows(res, [*keys, "score", "error", *_BOUNDS])]
@@ -301,6 +303,7 @@ def to_dict(a: Assessment, review: dict[str, Any] | None = None) -> dict[str, An
         "metrics": _metrics(a),
         "errors": {n: r.error for n, r in a.results.items() if r.error},
         "timings_seconds": a.timings,
+        "scale": scale_dict(a),
     }
     if review is not None:
         report["review"] = review

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import assessment, column_view, metric_panels
+from components import assessment, column_view, metric_panels, scale_view
 
 st.title("Columns")
 loaded = assessment.require()
@@ -14,5 +14,6 @@ st.caption(
     "independent real sample of the synthetic "
     "data's size scores: a column whose interval reaches that is as good as a real sample."
 )
+scale_view.chart_note(loaded.assessment, "column_shapes")
 metric_panels.draw(loaded, "columns")
 column_view.column_list(loaded)

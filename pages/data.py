@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import inputs, state, tables
+from components import data_folder, inputs, state, tables
 from outputs.escape import md
 
 st.title("Data")
@@ -51,6 +51,8 @@ for row in (("real", "synthetic"), ("holdout", None)):
                     "saw. With it, SynthLens compares how close synthetic rows come to the "
                     "training rows with how close unseen real rows come, and tests models on it."
                 )
+
+data_folder.section()  # files on the server (only when the administrator configured a folder)
 
 if state.has_pair():
     schema = inputs.current_schema()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import assessment, cache, metric_panels, scorecard, state, verdict
+from components import assessment, cache, metric_panels, scale_view, scorecard, state, verdict
 from outputs.words import plural
 
 st.title("Overview")
@@ -18,6 +18,7 @@ st.caption(
     "independent real sample of the same size scores."
 )
 scorecard.score_cards(a)
+scale_view.banner(a)
 
 left, right = st.columns([3, 2])
 with left:
@@ -27,7 +28,7 @@ with right:
     st.subheader("The inputs")
     tables = state.tables()
     facts = cache.dataset_facts({r: t.frame for r, t in tables.items()}, state.pair_key())
-    st.dataframe(facts, width="stretch", hide_index=True)
+    st.dataframe(scale_view.facts(a, facts), width="stretch", hide_index=True)
     if a.schema.only_real or a.schema.only_synthetic or a.schema.conflicts:
         st.warning("Some columns are not compared: see the Schema page.")
     st.caption(f"{plural(len(a.schema.columns), 'column')} compared.")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import assessment, metric_panels, pair_view
+from components import assessment, metric_panels, pair_view, scale_view
 from metrics.pairs import info as pairs_info
 
 st.title("Pairs")
@@ -14,6 +14,7 @@ st.caption(
     "sat in the other's distribution (a peak, a rise then fall, a group's median). "
     "1 means the same relation."
 )
+scale_view.chart_note(loaded.assessment, "pair_trends")
 found = pairs_info(loaded.assessment.result("pair_trends"))
 if found.sample_note:
     st.info(found.sample_note, icon=":material/info:")

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+# The Spark engine's tests (tests/scale/test_spark_engine.py) need a Java 17 runtime.
+java -version >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -16,6 +18,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 source scripts/setup.sh requirements-dev.txt
+# PySpark is optional for the app (requirements-spark.txt, not requirements.txt) and ~300 MB:
+# installed here only when missing. setup.sh only ever adds packages, so a re-setup keeps it.
+if ! .venv/bin/python -c "import pyspark" >/dev/null 2>&1; then
+  echo "Installing PySpark (requirements-spark.txt) for the Spark engine's tests ..."
+  .venv/bin/python -m pip install --quiet --progress-bar off -r requirements-spark.txt
+fi
 
 # The checks a reviewer would otherwise do by hand: lint (with the ban on Streamlit in
 # metrics/, review/ and outputs/), formatting and types.
