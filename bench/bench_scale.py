@@ -126,6 +126,7 @@ def parity(rows: int, engine: str) -> dict:
                 both if not sketched else both[~joined.loc[both.index, "column"].isin(sketched)]
             )
             worst[name] = float((exact_rows["score_a"] - exact_rows["score_b"]).abs().max())
+            worst[name + " (metric score)"] = abs(float(a.score) - float(b.score))
         worst["sketched_columns"] = dict(ours.scale.sketched)
         worst["sketched_max_gap"] = max(
             (abs(_score(today, c) - _score(ours, c)) for c in ours.scale.sketched), default=0.0

@@ -6,18 +6,20 @@ same code serves pandas, DuckDB and Spark. Scores equal the in-memory metrics' o
 (tests/scale): KS and TV complements, missing shares with their intervals, coverage, validity,
 the pairs' correlation and contingency similarities, and the exact copies.
 
-SynthLens mode cuts numbers in pair tables at the real data's deciles. Those edges come from
-the sample's real rows (all rows when nothing is sampled, so the edges are today's), and the
-tables are then counted over every row.
+SynthLens mode cuts numbers in pair tables at the real data's deciles, found (as in memory) on
+every k-th real row up to ``EDGE_ROWS`` rows: the engine fetches those same rows, so the edges
+and the tables counted over every row are the in-memory run's.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from engines.base import Engine, Key, Source
-from engines.pandas_pairs import NUMBER_KINDS, pair_keys
+from engines.pandas_pairs import NUMBER_KINDS, number_values, pair_keys
 from metrics.encode import Encoded
 from metrics.options import Options
-from metrics.pair_shapes import quantile_edges
+from metrics.pair_shapes import EDGE_ROWS, quantile_edges
 from metrics.pairs import pair_columns
 from metrics.results import Progress, no_progress
 from metrics.scale_info import ExactFigures, MissingFigure, PairFigure, ShapeFigure
@@ -62,7 +64,7 @@ def _shapes(engine: Engine, real: Source, syn: Source, schema: Schema) -> dict[s
 
 
 def _binnings(
-    schema: Schema, options: Options, first: list[PairStates], enc: Encoded
+    engine: Engine, real: Source, schema: Schema, options: Options, first: list[PairStates]
 ) -> list[dict[str, Binning]]:
     """Each side's bins for the numbers in contingency tables (see the module docstring)."""
     numbers = [c.name for c in schema.columns if c.kind in NUMBER_KINDS]
@@ -71,8 +73,15 @@ def _binnings(
             {c: sdmetrics_binning(side.ranges[c], k == 0) for c in numbers if c in side.ranges}
             for k, side in enumerate(first)
         ]
-    edges = {c: quantile_binning(quantile_edges(enc.real.numeric[c])) for c in numbers
-             if c in enc.real.numeric}  # fmt: skip
+    if not numbers:
+        return [{}, {}]
+    # The in-memory run cuts at the deciles of every k-th real value (pair_shapes.thin); the
+    # engine fetches exactly those rows, so the edges, and the tables, are today's.
+    rows = engine.rows(real)
+    step = max(1, -(-rows // EDGE_ROWS))
+    kept = engine.sample(real, np.arange(0, rows, step, dtype=np.int64))
+    values = number_values(kept, schema, set(numbers))
+    edges = {c: quantile_binning(quantile_edges(values[c])) for c in numbers}
     return [edges, edges]
 
 
@@ -83,7 +92,7 @@ def _pairs(
     numbers, others = pair_keys(schema, pair_columns(enc, options.seed))
     spearman = options.correlation == "spearman" and not compat
     first = [engine.number_states(s, schema, numbers, spearman) for s in sides]
-    bins = _binnings(schema, options, first, enc)
+    bins = _binnings(engine, sides[0], schema, options, first)
     states = [merge(f, engine.table_states(s, schema, others, b))
               for f, s, b in zip(first, sides, bins, strict=True)]  # fmt: skip
     kinds = {c.name: c.kind for c in schema.columns}
@@ -116,8 +125,8 @@ def exact_figures(
     progress: Progress = no_progress,
 ) -> ExactFigures:
     """Every exact figure of the pair in ``sources`` (``real``, ``synthetic``, optional
-    ``holdout``) on ``engine``; ``enc`` is the encoded sample (for SynthLens pair edges and the
-    paired columns)."""
+    ``holdout``) on ``engine``; ``enc`` is the encoded sample (which columns are paired on wide
+    tables)."""
     options = options or Options()
     real, syn = sources["real"], sources["synthetic"]
     out = ExactFigures()
@@ -146,7 +155,7 @@ def exact_figures(
         out.notes["pair_trends"] = (
             "Each pair's similarity is counted over all rows; which pairs hold a relation (their "
             "weights), the shapes, the calendar-part pairs, the intervals and the floors come "
-            "from the sample; the decile edges of numbers come from the sample's real rows."
+            "from the sample."
         )
     progress(1.0, "Exact figures done.")
     return out

@@ -44,7 +44,8 @@ def pair_keys(schema: Schema, columns: list[str] | None = None) -> tuple[list[Ke
     return numbers, [p for p in pairs if p not in set(numbers)]
 
 
-def _numbers(frame: pd.DataFrame, schema: Schema, cols: set[str]) -> dict[str, np.ndarray]:
+def number_values(frame: pd.DataFrame, schema: Schema, cols: set[str]) -> dict[str, np.ndarray]:
+    """The number columns ``cols`` as the encoding reads them (infinities missing)."""
     out = {}
     for spec in schema.columns:
         if spec.name in cols:
@@ -125,7 +126,7 @@ def number_states(
     distinct value pair) of every pair in ``numbers``."""
     kinds = {c.name: c.kind for c in schema.columns}
     wanted = {c for c in kinds if kinds[c] in NUMBER_KINDS}
-    values = _numbers(frame, schema, wanted)
+    values = number_values(frame, schema, wanted)
     out = PairStates()
     for c, v in values.items():
         present = v[~np.isnan(v)]
@@ -152,7 +153,7 @@ def table_codes(
     """Per column of ``used``: each row's code and the codes' labels (bin codes for numbers
     under ``binnings``, raw values for categories, ``None`` = missing, last)."""
     kinds = {c.name: c.kind for c in schema.columns}
-    values = _numbers(frame, schema, {c for c in used if kinds[c] in NUMBER_KINDS})
+    values = number_values(frame, schema, {c for c in used if kinds[c] in NUMBER_KINDS})
     codes: dict[str, tuple[np.ndarray, list]] = {}
     for c in used:
         if c in values:

@@ -224,3 +224,31 @@ def test_csv_files_are_read_as_uploads_are(tmp_path) -> None:
     ragged.write_text("\n".join(text) + "\n")
     with pytest.raises(InputError, match="1501|1,501"):
         assess_files({"real": paths["real"], "synthetic": ragged}, "duckdb", options=options)
+
+
+def test_synthlens_pair_similarities_over_every_row_when_sampled(tmp_path) -> None:
+    """SynthLens mode, sampled: each pair's similarity over all rows is the in-memory run's
+    (the decile edges come from the same every-k-th real rows), for every pair that run
+    scores by its similarity."""
+    from bench.synth_table import schema_of
+    from engines.assess import open_sources
+    from engines.exact import exact_figures
+    from metrics.encode import encode
+
+    frames = _seeded()
+    schema, options = schema_of(KINDS), Options(skip=SAMPLED)
+    today = assess(frames["real"], frames["synthetic"], schema=schema, options=options)
+    opened = open_sources(_files(tmp_path, dict(frames)), DuckDBEngine(), 5_000, 0)
+    s = opened.samples
+    enc = encode(s["real"], s["synthetic"], schema)
+    figures = exact_figures(opened.engine, opened.sources, schema, enc, options)
+    d = today.results["pair_trends"].details
+    own = d["weight"].gt(0) & (d["shape"].isna() | d["shape"].ne(d["score"]))
+    compared = 0
+    for _, row in d[own & d["error"].isna()].iterrows():
+        fig = figures.pairs.get((row["column_a"], row["column_b"]))
+        if fig is None:  # a calendar-part pair: from the sample
+            continue
+        assert fig.score == pytest.approx(row["score"], abs=TOL), (row["column_a"], row["column_b"])
+        compared += 1
+    assert compared >= 10
