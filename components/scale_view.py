@@ -35,7 +35,7 @@ def chart_note(a: Assessment, metric: str) -> None:
     where = "over all rows" if metric in s.exact else "on the seeded sample"
     note = s.notes.get(metric, "")
     st.caption(
-        md(f"Large data on {s.engine}: the scores here are computed {where}; the charts and "
+        md(f"Large data on {s.engine_label}: the scores here are computed {where}; the charts and "
            f"row views draw the seeded sample ({rows}). {note}")
     )  # fmt: skip
 

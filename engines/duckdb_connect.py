@@ -2,7 +2,7 @@
 
 DuckDB spills sorts, joins and groupings to its temporary folder once a query passes the memory
 limit, so a table larger than memory is read in pieces instead of failing. The limit defaults to
-3 GB (the budget keeps a run's peak under 4 GB with Python's own share); set
+2.5 GB (the budget keeps a run's peak under 4 GB with Python's own share, about 1 GB); set
 ``SYNTHLENS_DUCKDB_MEMORY`` (``"8GB"``), ``SYNTHLENS_DUCKDB_THREADS`` and
 ``SYNTHLENS_DUCKDB_TEMP`` (a folder; DuckDB's own default otherwise) to change them.
 """
@@ -13,7 +13,7 @@ import os
 
 import duckdb
 
-DEFAULT_MEMORY = "3GB"
+DEFAULT_MEMORY = "2500MB"
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -85,6 +85,10 @@ class ScaleInfo:
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
+    def engine_label(self) -> str:
+        return {"duckdb": "DuckDB", "spark": "Spark"}.get(self.engine, self.engine)
+
+    @property
     def sampled_any(self) -> bool:
         return any(self.sample_rows[r] < self.rows[r] for r in self.rows)
 
@@ -92,11 +96,11 @@ class ScaleInfo:
         """One sentence on the sample, for every report."""
         if not self.sampled_any:
             return (
-                f"Computed on the {self.engine} engine over all rows "
+                f"Computed on the {self.engine_label} engine over all rows "
                 f"({_sides(self.rows)}); nothing was sampled."
             )
         return (
-            f"Computed on the {self.engine} engine. Exact over all rows ({_sides(self.rows)}): "
+            f"Computed on the {self.engine_label} engine. Exact over all rows ({_sides(self.rows)}): "
             f"{', '.join(m.replace('_', ' ') for m in self.exact)}. From a seeded sample "
             f"({_sides(self.sample_rows)}, seed {self.seed}): "
             f"{', '.join(m.replace('_', ' ') for m in self.sampled)}."
