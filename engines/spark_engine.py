@@ -53,6 +53,7 @@ from datasketches import kll_doubles_sketch
 from engines import pandas_columns, pandas_coverage, pandas_pairs
 from engines.base import Key, Source
 from metrics import state_columns, state_copies, state_coverage, state_pairs
+from metrics.io import InputError
 from metrics.schema import Schema
 from metrics.state_columns import ColumnState
 from metrics.state_copies import CopyCounts, CopyState
@@ -80,6 +81,10 @@ _SHIPPED: set[str] = set()  # application ids that already have the packages
 
 
 # --- states as bytes ---------------------------------------------------------------------------
+
+
+class SparkUnavailable(ImportError):
+    """PySpark or its Java runtime is missing (the message says what to install)."""
 
 
 def _kll(blob: bytes) -> kll_doubles_sketch:
@@ -199,9 +204,9 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise RuntimeError(INSTALL_HINT) from exc
+        raise SparkUnavailable(INSTALL_HINT) from exc
     if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
-        raise RuntimeError(INSTALL_HINT)
+        raise SparkUnavailable(INSTALL_HINT)
     master = master or DEFAULT_MASTER
     builder = SparkSession.builder.master(master).appName("synthlens")
     settings = dict(_CONF)
@@ -313,7 +318,7 @@ class SparkEngine:
             df.select(F.col("_metadata.file_path")).distinct().count() > 1
         ):
             # _metadata.row_index restarts in every file of a folder.
-            raise ValueError("the Spark engine samples one Parquet file, not a folder of files")
+            raise InputError("The Spark engine samples one Parquet file, not a folder of files.")
         picks = self.spark.createDataFrame(
             pd.DataFrame({_POS: np.asarray(positions, dtype=np.int64)})
         )

@@ -107,8 +107,9 @@ def _pairs(res: MetricResult, figures: ExactFigures, compat: bool) -> MetricResu
     table = res.details.copy()
     for i in table.index:
         fig = figures.pairs.get((str(table.at[i, "column_a"]), str(table.at[i, "column_b"])))
-        if fig is None or fig.error is not None or table.at[i, "error"]:
-            continue
+        err = table.at[i, "error"]
+        if fig is None or fig.error is not None or (isinstance(err, str) and err):
+            continue  # the engine or the sample could not score it: the sample's row stays
         if not compat:
             unrelated = float(table.at[i, "weight"]) == 0.0 and float(table.at[i, "score"]) == 1.0
             shape = float(table.at[i, "shape"]) if "shape" in table else np.nan

@@ -181,7 +181,7 @@ def test_clear_error_without_pyspark(monkeypatch) -> None:
     from engines import spark_engine
 
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
-    with pytest.raises(RuntimeError, match="requirements-spark.txt"):
+    with pytest.raises(ImportError, match="requirements-spark.txt"):
         spark_engine.spark_session()
-    with pytest.raises(RuntimeError, match="Java 17"):
+    with pytest.raises(ImportError, match="Java 17"):
         _ = spark_engine.SparkEngine().spark
