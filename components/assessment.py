@@ -145,23 +145,10 @@ def _compute_scale(
     try:
         found = assess_files(paths, engine=scale.engine, schema=schema, options=options,
                              progress=progress, sample_rows=scale.sample_rows)  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - a file's or the engine's error is a message
-        message = folder_error(exc)
-        if message is None:
-            raise
-        st.error(md(message), icon=":material/error:")
+    except InputError as exc:  # a file's or the engine's error (assess_files words both)
+        st.error(md(str(exc)), icon=":material/error:")
         st.stop()
     return Loaded(found.enc, found.assessment)
-
-
-def folder_error(exc: Exception) -> str | None:
-    """What to show for an error of a data-folder run: an InputError's message, or the
-    engine's own (DuckDB's classes live in ``_duckdb``); None for a bug (raised)."""
-    if isinstance(exc, InputError):
-        return str(exc)
-    if type(exc).__module__.split(".")[0].lstrip("_") in ("duckdb", "pyarrow"):
-        return f"The DuckDB engine could not read the files: {exc}"
-    return None
 
 
 def assess_folder(scale: state.ScaleSource, options: Options) -> ScaleRun:

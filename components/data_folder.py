@@ -12,6 +12,7 @@ from components import assessment, state
 from components import review_state as rs
 from engines import data_folder as folder
 from engines.assess import DEFAULT_SAMPLE_ROWS, ScaleRun
+from metrics.io import InputError
 from metrics.suite import frame_sha256
 from outputs.escape import md
 
@@ -114,11 +115,8 @@ def _assess(chosen: dict[str, str], by_name: dict[str, folder.DataFile], sample:
                       secrets=(), quasi_identifiers=(), sensitive=(), unseen_share=0.0)  # fmt: skip
     try:
         run = assessment.assess_folder(scale, options)
-    except Exception as exc:  # noqa: BLE001 - a file's or the engine's error is a message
-        message = assessment.folder_error(exc)
-        if message is None:
-            raise
-        st.session_state[_ERROR] = message
+    except InputError as exc:  # a file's or the engine's error (assess_files words both)
+        st.session_state[_ERROR] = str(exc)
         return False
     rows = []
     for role in state.ROLES:

@@ -36,7 +36,7 @@ from metrics.options import Options
 from metrics.results import Progress, no_progress
 from metrics.scale_info import EXACT_METRICS, ScaleInfo
 from metrics.schema import Schema, infer
-from metrics.suite import Assessment, InputInfo, frame_sha256, run, with_result
+from metrics.suite import Assessment, InputInfo, run, with_result
 
 DEFAULT_SAMPLE_ROWS = 100_000  # rows per side for the sampled families: today's 100k budget
 ROLES = ("real", "synthetic", "holdout")
@@ -270,15 +270,6 @@ def assess_files(
             raise _engine_error(opened.engine, exc) from None
 
 
-def frame_inputs(frames: Mapping[str, pd.DataFrame | None]) -> dict[str, InputInfo]:
-    """Input records for frames held in memory (tests, the pandas engine)."""
-    return {
-        r: InputInfo(r, r, len(f), f.shape[1], frame_sha256(f))
-        for r, f in frames.items()
-        if f is not None
-    }
-
-
 __all__ = [
     "DEFAULT_SAMPLE_ROWS",
     "ScaleRun",
@@ -288,6 +279,5 @@ __all__ = [
     "assess_sources",
     "open_files",
     "open_sources",
-    "frame_inputs",
     "make_engine",
 ]

@@ -13,7 +13,6 @@ the seed (:func:`sample_positions`), so every engine draws the same rows of the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol, TypeAlias
 
 import numpy as np
@@ -28,20 +27,6 @@ from metrics.state_pairs import Binning, PairStates
 Key = tuple[str, str]
 # A side of the pair as an engine reads it: a Parquet path, or a frame already in memory.
 Source: TypeAlias = str | pd.DataFrame
-ENGINES = ("pandas", "duckdb", "spark")
-
-
-@dataclass(frozen=True)
-class Sample:
-    """Rows drawn from one side: the frame, and each row's 0-based position in its file."""
-
-    frame: pd.DataFrame
-    positions: np.ndarray
-    rows: int  # rows in the whole side
-
-    @property
-    def whole(self) -> bool:
-        return len(self.positions) == self.rows
 
 
 def sample_positions(rows: int, n: int, seed: int, role: str) -> np.ndarray:
@@ -105,4 +90,4 @@ class Engine(Protocol):
         ...
 
 
-__all__ = ["ENGINES", "Engine", "Key", "Sample", "Source", "sample_positions"]
+__all__ = ["Engine", "Key", "Source", "sample_positions"]
