@@ -51,9 +51,17 @@ def _labels(prefix: str, n_levels: int) -> np.ndarray:
     return np.array([f"{prefix}_{i:04d}" for i in range(n_levels)], dtype=object)
 
 
+def _exp(x: np.ndarray) -> np.ndarray:
+    """``np.exp`` computed the same on every x86 machine. numpy's float64 ``exp`` and ``power``
+    take a SIMD path on AVX-512 machines that differs from other machines' in the last bit,
+    which changed the seeded tables (and the golden reports built on them) from one machine to
+    the next; the long-double libm routines have no such dispatch."""
+    return np.exp(np.asarray(x, dtype=np.longdouble)).astype(np.float64)
+
+
 def _zipf(rng: np.random.Generator, n: int, n_levels: int, a: float, keep: int | None = None):
     """Codes 0..n_levels-1 with Zipf-like frequencies; ``keep`` truncates the tail."""
-    p = 1.0 / np.arange(1, n_levels + 1) ** a
+    p = (1.0 / np.arange(1, n_levels + 1, dtype=np.longdouble) ** a).astype(np.float64)
     if keep is not None:
         p[keep:] = 0.0
     return rng.choice(n_levels, size=n, p=p / p.sum())
@@ -73,11 +81,11 @@ def _draw(n: int, rng: np.random.Generator, synthetic: bool) -> pd.DataFrame:
 
     age = np.clip(np.round(41 + 13 * rng.standard_normal(n) + (1.5 if synthetic else 0)), 18, 90)
     income_sigma = 0.8 if synthetic else 0.7
-    income = np.exp(10.6 + 0.45 * relation * latent + income_sigma * rng.standard_normal(n) * 0.8)
+    income = _exp(10.6 + 0.45 * relation * latent + income_sigma * rng.standard_normal(n) * 0.8)
     income = _with_nan(rng, income, 0.05)
     zero = rng.random(n) < 0.25
     balance = np.where(zero, 0.0, rng.lognormal(7.5, 1.4, n) - 300.0).round(2)
-    n_purchases = rng.poisson(np.exp(1.2 + 0.3 * relation * latent)).astype("int64")
+    n_purchases = rng.poisson(_exp(1.2 + 0.3 * relation * latent)).astype("int64")
     if synthetic:
         # A few counts beyond anything seen in the real data.
         n_purchases[rng.random(n) < 0.001] += 60
@@ -85,7 +93,7 @@ def _draw(n: int, rng: np.random.Generator, synthetic: bool) -> pd.DataFrame:
     tenure = np.clip(np.round((age - 18) * 2.5 * rng.random(n)), 0, None).astype("int64")
     noise = 0.25 if not synthetic else 0.6
     spend = np.round(
-        np.nan_to_num(income, nan=40000.0) * 0.08 * np.exp(noise * rng.standard_normal(n)), 2
+        np.nan_to_num(income, nan=40000.0) * 0.08 * _exp(noise * rng.standard_normal(n)), 2
     )
     latitude = np.where(
         rng.random(n) < 0.6, 40.7 + rng.standard_normal(n), 34.0 + 2 * rng.standard_normal(n)
@@ -120,7 +128,7 @@ def _draw(n: int, rng: np.random.Generator, synthetic: bool) -> pd.DataFrame:
     city = _labels("city", 200)[_zipf(rng, n, 200, 1.1, keep=170 if synthetic else None)]
     sku = _labels("sku", 2000)[_zipf(rng, n, 2000, 1.05, keep=1500 if synthetic else None)]
     churn_logit = -1.6 - 0.6 * relation * latent - 0.02 * tenure + (0.2 if synthetic else 0.0)
-    churned = rng.random(n) < 1 / (1 + np.exp(-churn_logit))
+    churned = rng.random(n) < 1 / (1 + _exp(-churn_logit))
     channel = np.array(["organic", "ads", "referral", "partner"], dtype=object)[
         rng.choice(4, size=n, p=[0.4, 0.3, 0.2, 0.1])
     ]

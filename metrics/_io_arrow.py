@@ -20,18 +20,15 @@ be left open at the end (an odd number of quotes, no final line break, a line br
 row); non-finite or overflowing numbers; ``+5``-style or beyond-int64 integers (uint64 and
 big-integer-as-text rules); a text column whose every value pandas might read as a number.
 
-:func:`csv_to_parquet` streams any size to Parquet in two passes: types over the whole file,
-then conversion, so a late value never contradicts an early guess. Files that would fall back
-are read whole through ``read_table`` instead, and its result says so. Private to metrics.io.
+:func:`metrics._io_arrow_stream.csv_to_parquet` streams any size to Parquet with the same
+typing (``STREAM_BLOCK`` bytes a batch). Private to metrics.io.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,13 +37,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from metrics import _io_limits as limits
 from metrics import _io_scan as scan
 from metrics import _io_text as text
-from metrics._io_text import InputError
 
 FAST_MIN_BYTES = 4 << 20
 STREAM_BLOCK = 16 << 20  # bytes per streamed batch
+READ_BLOCK = 4 << 20  # bytes per block read_csv tokenises on one core
 # pandas' default na_values (pandas._libs.parsers.STR_NA_VALUES; a test pins the equality).
 NA_VALUES = (
     *("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN"),
@@ -80,6 +76,10 @@ def _has(
     col: Any, pattern: Any, regex: bool = False, negate: bool = False, member: bool = False
 ) -> bool:
     """Whether a value contains (``member``: is in) ``pattern``, or ``negate``: does not."""
+    if isinstance(pattern, str) and len(pattern) == 1 and not (regex or negate or member):
+        found = _byte_in(col, pattern.encode())
+        if found is not None:
+            return found
     for part in (col.slice(0, 4096), col):
         if member:
             found = pc.if_else(pc.is_valid(part), pc.is_in(part, value_set=pattern), None)
@@ -89,6 +89,26 @@ def _has(
             return True
         if len(part) == len(col):
             break
+    return False
+
+
+def _byte_in(col: Any, byte: bytes) -> bool | None:
+    """Whether ``byte`` occurs in the values: one ``memchr`` over each chunk's character data
+    (a 1M-row column in well under 1 ms, where ``match_substring`` takes ~12 ms). None when a
+    chunk's data holds bytes outside its values (missing slots that kept characters)."""
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    for chunk in chunks:
+        if not pa.types.is_string(chunk.type):
+            return None
+        if chunk.null_count == len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        if end - start != (pc.sum(pc.binary_length(chunk)).as_py() or 0):
+            return None
+        data = chunk.buffers()[2]
+        if end > start and memoryview(data)[start:end].tobytes().find(byte) >= 0:
+            return True
     return False
 
 
@@ -130,14 +150,18 @@ class _Profile:
                 self.nonfinite |= not pc.all(pc.is_finite(floats)).as_py()
                 self.fraction = self.fraction or any(_has(col, c) for c in ".eE")
                 long = pc.max(pc.binary_length(col)).as_py() > 15
-                if _has(col, "e") or _has(col, "E"):  # an exponent of 10 or more
-                    long = long or _has(col, r"[eE][+-]?0*[1-9]\d", regex=True)
+                if not long and (_has(col, "e") or _has(col, "E")):  # an exponent of 10+
+                    long = _has(col, r"[eE][+-]?0*[1-9]\d", regex=True)
                 if long:
                     self.long = True
-                    self.long_int |= _has(col, r"^[+-]?\d{16,}$", regex=True)
+                    # Only a whole number can be written as 16+ digits: look at those alone.
+                    whole = pc.filter(col, pc.equal(floats, pc.floor(floats)))
+                    self.long_int |= _has(whole, r"^[+-]?\d{16,}$", regex=True)
                 return
         if self.bool_ok:
             self.bool_ok = not _has(col, pa.array(_BOOLS), negate=True, member=True)
+            if self.bool_ok:
+                return  # booleans match _MAYBE_TYPED: the check would change nothing
         if self.maybe_typed:
             self.maybe_typed = not _has(col, _MAYBE_TYPED, regex=True, negate=True)
 
@@ -189,6 +213,8 @@ def _convert(col: Any, kind: str, nulls: bool, cast: Any = None) -> Any:
 
 def _to_numpy(arr: Any, kind: str) -> np.ndarray:
     """pandas' values: missing text and booleans are NaN in object arrays."""
+    if kind == "text" and _repeats(arr):
+        return _shared_text(arr)
     out = np.asarray(arr.to_numpy(zero_copy_only=False))
     if kind in ("text", "bool") and arr.null_count:
         out = out.astype(object)
@@ -196,8 +222,29 @@ def _to_numpy(arr: Any, kind: str) -> np.ndarray:
     return out
 
 
-def _options(sniff: text.Sniff, width: int, block: int) -> dict[str, Any]:
-    """Every column as text, the header as the first row, pandas' NA strings as missing."""
+def _repeats(arr: Any, head: int = 20_000) -> bool:
+    """Whether values repeat enough that sharing them pays for hashing every cell (not ids)."""
+    part = arr.slice(0, head)
+    return len(pc.unique(part)) <= len(part) // 2
+
+
+def _shared_text(arr: Any) -> np.ndarray:
+    """Text as pandas' parser boxes it: one ``str`` per distinct value, shared by its cells.
+
+    A ``str`` caches its hash, so shared values make every later hash of the column (encoding,
+    grouping, copies) cheap; one object per cell made encoding a 1M-row file 3x slower."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    coded = pc.dictionary_encode(arr)
+    values = np.empty(len(coded.dictionary) + 1, dtype=object)
+    values[:-1] = coded.dictionary.to_pylist()
+    values[-1] = np.nan
+    return values[pc.fill_null(coded.indices, len(values) - 1).to_numpy()]
+
+
+def _options(sniff: text.Sniff, width: int, block: int, ascii: bool = False) -> dict[str, Any]:
+    """Every column as text, the header as the first row, pandas' NA strings as missing.
+
+    ``ascii``: the bytes are known to be ASCII, so pyarrow need not check them as UTF-8."""
     names = [f"f{i}" for i in range(width)]
     types, na = dict.fromkeys(names, pa.string()), list(NA_VALUES)
     parse = pacsv.ParseOptions(delimiter=sniff.delimiter, quote_char='"', newlines_in_values=True)
@@ -205,7 +252,7 @@ def _options(sniff: text.Sniff, width: int, block: int) -> dict[str, Any]:
         "read_options": pacsv.ReadOptions(column_names=names, block_size=block),
         "parse_options": parse,
         "convert_options": pacsv.ConvertOptions(
-            column_types=types, null_values=na, strings_can_be_null=True
+            column_types=types, null_values=na, strings_can_be_null=True, check_utf8=not ascii
         ),
     }
 
@@ -222,12 +269,16 @@ def _input(src: Any) -> Any:
     return pa.BufferReader(src.data) if src.data is not None else str(src.path)
 
 
-def _closed(src: Any, last: Any) -> bool:
+def _closed(src: Any, last: Any, facts: scan.ByteFacts | None = None) -> bool:
     """False when a quote may be open at the end (pandas refuses; pyarrow reads on): it would
-    swallow the final line break into the last row (see the module docstring for the rest)."""
-    quotes, tail = 0, b""
-    for chunk in scan._chunks(src):
-        quotes, tail = quotes + chunk.count(b'"'), chunk[-1:]
+    swallow the final line break into the last row (see the module docstring for the rest).
+    ``facts``: the file's byte scan, when it was made already."""
+    if facts is None:
+        quotes, tail = 0, b""
+        for chunk in scan._chunks(src):
+            quotes, tail = quotes + chunk.count(b'"'), chunk[-1:] or tail
+    else:
+        quotes, tail = facts.quotes, facts.last
     if not quotes:
         return True
     if quotes % 2 or tail not in (b"\n", b"\r") or last.num_rows == 0:
@@ -243,13 +294,18 @@ def _header_ok(batch: Any, header: list[str]) -> bool:
     )
 
 
-def read_csv(src: Any, sniff: text.Sniff, names: list[str]) -> pd.DataFrame | None:
-    """The frame pandas would read (names as given, nothing dropped), or None to use pandas."""
+def read_csv(
+    src: Any, sniff: text.Sniff, names: list[str], facts: scan.ByteFacts | None = None
+) -> pd.DataFrame | None:
+    """The frame pandas would read (names as given, nothing dropped), or None to use pandas.
+
+    ``facts``: what ``scan.check_nul`` found, which spares a second pass over the bytes."""
+    ascii = facts is not None and facts.ascii
     try:
-        table = pacsv.read_csv(_input(src), **_options(sniff, len(names), 4 << 20))
+        table = pacsv.read_csv(_input(src), **_options(sniff, len(names), READ_BLOCK, ascii))
     except (pa.ArrowException, OSError, ValueError):
         return None
-    if not _header_ok(table, sniff.header) or not _closed(src, table):
+    if not _header_ok(table, sniff.header) or not _closed(src, table, facts):
         return None
     table = table.slice(1)
     text_columns = set(sniff.text_columns)
@@ -267,134 +323,3 @@ def read_csv(src: Any, sniff: text.Sniff, names: list[str]) -> pd.DataFrame | No
     except (_Fallback, pa.ArrowException, ValueError):
         return None
     return pd.DataFrame(dict(zip(names, arrays, strict=True)), copy=False)  # a RangeIndex
-
-
-# --- Streaming to Parquet -----------------------------------------------------------------------
-
-
-def csv_to_parquet(
-    path: str | os.PathLike[str],
-    out_path: str | os.PathLike[str],
-    label: str | None = None,
-    *,
-    max_columns: int | None = None,
-) -> dict[str, Any]:
-    """Convert delimited text of any size to Parquet, typed as ``read_table`` types it.
-
-    Streams the file twice in batches, never holding it whole; a file the fast reader cannot type
-    with certainty is read whole by ``read_table`` instead (``"reader"`` in the result says which).
-    No byte limit; the column limit applies. Returns how it was read (as
-    ``frame.attrs["synthlens_read"]``) plus ``rows``, ``columns`` and ``reader``. Raises
-    ``InputError`` for a file ``read_table`` would refuse, naming the line where there is one.
-    """
-    from metrics.io import _Source
-
-    src = _Source(path, None)
-    src.label = label or src.label
-    if src.size == 0:
-        raise InputError(f"'{src.label}' is empty (0 bytes). Choose the file that holds the table.")
-    limit = limits.max_columns(max_columns)
-    limits.check_csv_header(src.head(text.PREFIX), src.size, src.label, limit)
-    sniff = text.sniff(src.head, src.size, src.label, prefer_tab=src.suffix == ".tsv")
-    names, blanks = text.check_names(sniff.header, src.label, "in the header row", letters=True)
-    scan.check_nul(src, sniff.encoding)
-    fmt = "tsv" if src.suffix == ".tsv" else "csv"
-    out = Path(os.fspath(out_path))
-    partial = out.with_name(out.name + ".partial")
-    try:
-        if fast_path(src, sniff, stream=True):
-            try:
-                info = _stream(src, sniff, names, blanks, partial)
-                info = {"format": fmt, **info, "reader": "pyarrow, streamed"}
-                partial.replace(out)
-                return info
-            except _Fallback:
-                pass
-        return _whole(src, out, partial, limit)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _whole(src: Any, out: Path, partial: Path, limit: int) -> dict[str, Any]:
-    import pyarrow.parquet as pq
-
-    from metrics.io import read_table
-
-    frame = read_table(src.path, src.name, max_bytes=max(src.size, 1) * 2, max_columns=limit)
-    info = dict(frame.attrs.get("synthlens_read", {}))
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), partial)
-    partial.replace(out)
-    return {**info, "rows": len(frame), "columns": frame.shape[1], "reader": "pandas, whole file"}
-
-
-def _stream(
-    src: Any, sniff: text.Sniff, names: list[str], blanks: list[int], out: Path
-) -> dict[str, Any]:
-    import pyarrow.parquet as pq
-
-    text_columns = set(sniff.text_columns)
-    profiles = [_Profile(i in text_columns) for i in range(len(names))]
-    for batch in _checked(src, sniff, len(names)):
-        for profile, col in zip(profiles, batch.columns, strict=True):
-            profile.update(col)
-    filled = pd.DataFrame([[1.0 if profiles[i].values else np.nan for i in range(len(names))]])
-    text.drop_blank_columns(filled, blanks, src.label, "in the header row", letters=True)
-    keep = [i for i in range(len(names)) if i not in set(blanks)]
-    rows = profiles[0].values + profiles[0].nulls
-    if rows == 0 or not keep:
-        raise InputError(text.no_rows_message(src.label, [names[i] for i in keep], "csv"))
-    kinds = {i: profiles[i].kind() for i in keep}
-    writer = None
-    try:
-        for batch in _checked(src, sniff, len(names)):
-            arrays = [_convert(batch.column(i), kinds[i], bool(profiles[i].nulls)) for i in keep]
-            table = pa.Table.from_arrays(arrays, names=[names[i] for i in keep])
-            if writer is None:
-                writer = pq.ParquetWriter(out, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
-    return {
-        **{"encoding": sniff.encoding, "delimiter": sniff.delimiter, "decimal": sniff.decimal},
-        "text_columns": [names[i] for i in sniff.text_columns],
-        "dropped_unnamed_empty_columns": [i + 1 for i in blanks],
-        **{"big_integers_as_text": [], "rows": rows, "columns": len(keep)},
-    }
-
-
-def _checked(src: Any, sniff: text.Sniff, width: int) -> Any:
-    """Record batches without the header row; bad rows raise InputError with their line."""
-    try:
-        first, last = True, None
-        for batch in pacsv.open_csv(_input(src), **_options(sniff, width, STREAM_BLOCK)):
-            if first:
-                if not _header_ok(batch, sniff.header):
-                    raise _Fallback
-                batch, first = batch.slice(1), False
-            last = batch if batch.num_rows else last
-            yield batch
-        if last is None or not _closed(src, last):
-            raise _Fallback
-    except pa.ArrowInvalid as exc:
-        if "utf8" in str(exc).lower():
-            raise _Fallback from None  # read_table's encoding fallbacks decide
-        found = _bad_row(src, sniff, width)
-        if found is None:
-            raise _Fallback from None  # read_table reads it or words the refusal
-        raise InputError(text.ragged_message(src.label, *found, sniff.delimiter)) from None
-
-
-def _bad_row(src: Any, sniff: text.Sniff, width: int) -> tuple[int, int, int] | None:
-    """(line, expected, found) of the first non-blank record without ``width`` fields."""
-    with src.open() as raw:
-        stream = io.TextIOWrapper(raw, encoding=sniff.encoding, errors="replace", newline="")
-        reader = csv.reader(stream, delimiter=sniff.delimiter, strict=False)
-        try:
-            for row in reader:
-                blank = len(row) <= 1 and not "".join(row).strip(" \t\v\f")
-                if len(row) != width and not blank:
-                    return reader.line_num, width, len(row)
-        except csv.Error:
-            return None
-    return None

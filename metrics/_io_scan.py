@@ -20,6 +20,7 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -38,11 +39,23 @@ def _chunks(src: Any) -> Iterator[bytes]:
             yield chunk
 
 
-def check_nul(src: Any, encoding: str) -> None:
-    """Refuse a text file holding a NUL byte, naming its line (UTF-16 has them by design)."""
+@dataclass(frozen=True)
+class ByteFacts:
+    """What one pass over a file's bytes found, for the readers after it (no second pass)."""
+
+    quotes: int  # how many '"' bytes
+    last: bytes  # the final byte (b"" for an empty file)
+    ascii: bool  # every byte below 128: valid UTF-8 without checking
+
+
+def check_nul(src: Any, encoding: str) -> ByteFacts | None:
+    """Refuse a text file holding a NUL byte, naming its line (UTF-16 has them by design).
+
+    The same pass counts quotes and notes whether the file is ASCII (None for UTF-16)."""
     if encoding.startswith("utf-16"):
-        return
-    offset = 0
+        return None
+    offset = quotes = 0
+    last, ascii_only = b"", True
     for chunk in _chunks(src):
         at = chunk.find(b"\x00")
         if at >= 0:
@@ -51,7 +64,11 @@ def check_nul(src: Any, encoding: str) -> None:
                 "which never occurs in text: the file is damaged there, or is not a text table. "
                 "Export it again, or remove that byte."
             )
+        quotes += chunk.count(b'"')
+        ascii_only = ascii_only and chunk.isascii()
+        last = chunk[-1:] or last
         offset += len(chunk)
+    return ByteFacts(quotes, last, ascii_only)
 
 
 def _line_at(src: Any, position: int) -> int:

@@ -41,7 +41,7 @@ _MAGIC = (
 )
 _OWN_MAGIC = {"parquet": b"PAR1", "xlsx": b"PK\x03\x04"}
 _INT = re.compile(r"[+-]?\d+")
-_LEADING_ZERO = re.compile(r"0\d+")
+_LEADING_ZERO_CELL = re.compile(r"\x000\d+(?=\x00)")
 _DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d+")
 _COMMA_DECIMAL = re.compile(r"[+-]?\d*,\d+")
 _NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
@@ -176,8 +176,14 @@ def sniff(head: Callable[[int], bytes], size: int, label: str, prefer_tab: bool 
         if len(row) != len(header):
             raise InputError(ragged_message(label, line, len(header), len(row), delimiter))
     decimal = _decimal(data, len(header)) if delimiter != "," else "."
-    leading = [j for j in range(len(header)) if any(_LEADING_ZERO.fullmatch(r[j]) for _, r in data)]
+    leading = [j for j in range(len(header)) if _leading_zero([r[j] for _, r in data])]
     return Sniff(encoding, evidence, delimiter, decimal, header, leading)
+
+
+def _leading_zero(cells: list[str]) -> bool:
+    """Whether a cell is digits with a leading zero: one search over the joined cells (NUL
+    cannot occur inside a cell of a file that is read), not a match per cell."""
+    return _LEADING_ZERO_CELL.search("\0" + "\0".join(cells) + "\0") is not None
 
 
 def _decode(raw: bytes, whole: bool) -> tuple[str, bool, str]:

@@ -56,6 +56,7 @@ from typing import Any, BinaryIO
 import pandas as pd
 
 from metrics import _io_arrow as arrow
+from metrics import _io_arrow_stream as arrow_stream
 from metrics import _io_formats as formats
 from metrics import _io_limits as limits
 from metrics import _io_scan as scan
@@ -97,7 +98,7 @@ _FORMAT_NAMES = {
 _SUPPORTED_TEXT = ", ".join(SUPPORTED)
 _OLD_EXCEL = (".xls", ".xlsm", ".xlsb", ".ods")
 _HASH_CHUNK = 1 << 20
-csv_to_parquet = arrow.csv_to_parquet
+csv_to_parquet = arrow_stream.csv_to_parquet
 
 
 class _Source:
@@ -299,8 +300,8 @@ def _read_csv(
         "decimal": sniff.decimal,
         "quotechar": '"',
     }
-    scan.check_nul(src, sniff.encoding)
-    fast = arrow.read_csv(src, sniff, names) if arrow.fast_path(src, sniff) else None
+    facts = scan.check_nul(src, sniff.encoding)
+    fast = arrow.read_csv(src, sniff, names, facts) if arrow.fast_path(src, sniff) else None
     if fast is not None:  # pyarrow refuses ragged rows itself
         frame, encoding, errors = fast, sniff.encoding, "strict"
     else:

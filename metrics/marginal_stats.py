@@ -20,10 +20,43 @@ _SCIPY_EXACT_N = 10_000  # ks_2samp's 'auto' mode snaps D to a multiple of 1/lcm
 
 def sorted_values(values: np.ndarray) -> np.ndarray:
     """Non-missing values sorted and rounded as sdmetrics' KSComplement rounds them."""
+    counted = _counted(values)
+    if counted is not None:
+        return counted
     out = np.sort(values)
     n_valid = len(out) - int(np.isnan(out).sum())  # NaN sorts last
     out = out[:n_valid]
     return np.round(out, MAX_DECIMALS, out=out)
+
+
+def _counted(values: np.ndarray) -> np.ndarray | None:
+    """``sorted_values`` of numbers with at most four decimals and a short range (ages, counts,
+    prices, scores), by counting each number: linear time, where a sort of 1M values takes
+    ~50 ms. None for other columns. A value counts as ``k / 10**d`` only when it is that very
+    double, so the result equals the sort's (zeros come out as +0.0; equal for KS)."""
+    if values.dtype != np.float64 or len(values) < 50_000:
+        return None
+    head = values[:1024]
+    head = head[~np.isnan(head)]
+    scales = (10.0**d for d in range(5))
+    scale = next((s for s in scales if np.array_equal(np.rint(head * s) / s, head)), None)
+    if scale is None:
+        return None  # a continuous column, seen from its head
+    valid = values[~np.isnan(values)]
+    if len(valid) == 0:
+        return valid
+    lo, hi, exact = valid.min(), valid.max(), 2.0**52 / scale
+    span = max(1 << 16, 10 * len(valid))  # counting costs the span; beyond it a sort is cheaper
+    if not (-exact < lo and hi < exact and (hi - lo) * scale <= span):
+        return None
+    steps = np.rint(valid * scale)
+    if not np.array_equal(steps / scale, valid):
+        return None
+    first = steps.min()
+    counts = np.bincount((steps - first).astype(np.int64))
+    seen = np.flatnonzero(counts)
+    levels = np.round((first + seen) / scale, MAX_DECIMALS)
+    return np.repeat(levels, counts[seen])
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

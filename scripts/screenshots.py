@@ -102,4 +102,8 @@ def main(out: Path, pages: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
+        # An option is not a folder name (a "--help" folder of screenshots was once committed).
+        print(__doc__.split("\n\n")[1].splitlines()[0], file=sys.stderr)
+        raise SystemExit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
     main(Path(sys.argv[1]), sys.argv[2:] or PAGES)

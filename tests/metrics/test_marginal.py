@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 
 import numpy as np
@@ -20,6 +21,7 @@ from metrics.marginal import (
     sorted_values,
     tv_complement,
 )
+from metrics.marginal_stats import MAX_DECIMALS
 from metrics.options import Options
 from metrics.quality import fidelity_findings
 from metrics.results import no_progress
@@ -113,6 +115,34 @@ def test_ks_statistic_handles_large_samples_with_a_tiny_difference():
     assert ks_statistic(sorted_values(real), sorted_values(same)) == 0.0
     syn = rng.standard_normal(150_000)
     assert 1 - ks_complement(real, syn) == pytest.approx(1 - _ref_ks(real, syn), abs=1e-12)
+
+
+def _decimals_as_read(values: np.ndarray) -> np.ndarray:
+    """Values as a CSV read gives them back (the doubles nearest their printed decimals)."""
+    return pd.read_csv(io.StringIO("v\n" + "\n".join(map(str, values))))["v"].to_numpy()
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["ages", "counts with gaps", "prices", "scores", "shares", "pi in a price column", "huge"],
+)
+def test_large_columns_of_few_decimals_sort_as_the_sort_does(case):
+    # sorted_values counts such columns instead of sorting them; the KS inputs must not move.
+    rng = np.random.default_rng(5)
+    n = 60_000
+    values = {
+        "ages": rng.integers(18, 90, n).astype(float),
+        "counts with gaps": np.where(rng.random(n) < 0.1, np.nan, rng.poisson(3, n) * 7.0 - 20),
+        "prices": _decimals_as_read(np.round(rng.lognormal(4, 1, n), 2)),
+        "scores": _decimals_as_read(np.round(rng.random(n) * 100, 1)),
+        "shares": _decimals_as_read(np.round(rng.exponential(0.08, n), 3)),
+        "pi in a price column": np.append(np.round(rng.random(n), 2), np.pi),
+        "huge": rng.integers(0, 3, n) * 1e17,
+    }[case]
+    want = np.sort(values)
+    want = np.round(want[~np.isnan(want)], MAX_DECIMALS)
+    got = sorted_values(values)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
 
 
 def test_tv_complement_equals_sdmetrics_with_nan_booleans_and_new_categories():
