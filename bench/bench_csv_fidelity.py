@@ -9,8 +9,8 @@ worker processes then time, end to end:
   sdmetrics needs as datetimes) + ``QualityReport.generate`` with subsampling disabled.
 
 Module imports are not timed; everything from opening the files to the scores is. Each engine
-runs ``--repeat`` times (default 3) in fresh processes and the median run is reported, with the
-range. Each line also gives the reading part of that run, its peak resident memory, and the
+runs ``--repeat`` times (default 3) in fresh processes, the two taking turns, each after a
+``--pause`` (default 10 s), and the median run is reported with the range. Each line also gives the reading part of that run, its peak resident memory, and the
 largest score difference between the two.
 
 Usage::
@@ -83,16 +83,19 @@ def _run_worker(engine: str, real: Path, synthetic: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _median_run(engine: str, real: Path, synthetic: Path, repeat: int) -> dict:
-    """The run with the median time of ``repeat`` fresh workers (this machine's timings vary
-    by about 10% from run to run), with every run's seconds beside it."""
-    runs = sorted((_run_worker(engine, real, synthetic) for _ in range(repeat)),
-                  key=lambda r: r["seconds"])  # fmt: skip
+def _median(runs: list[dict]) -> dict:
+    """The run with the median time, with every run's seconds beside it."""
+    runs = sorted(runs, key=lambda r: r["seconds"])
     return {**runs[len(runs) // 2], "all_seconds": [r["seconds"] for r in runs]}
 
 
 def bench(
-    rows: int, seed: int, folder: Path, skip_sdmetrics: bool = False, repeat: int = 1
+    rows: int,
+    seed: int,
+    folder: Path,
+    skip_sdmetrics: bool = False,
+    repeat: int = 1,
+    pause: float = 0.0,
 ) -> dict:
     real, synthetic, _ = make_pair(rows, seed=seed)
     paths = folder / f"real_{rows}.csv", folder / f"synthetic_{rows}.csv"
@@ -101,11 +104,20 @@ def bench(
     del real, synthetic
     os.sync()  # no write-back of the fresh files competes with the timed reads
     sizes = [p.stat().st_size / 2**20 for p in paths]
-    ours = _median_run("synthlens", *paths, repeat)
-    result = {"rows": rows, "csv_mb": sizes, "synthlens": ours}
+    engines = ["synthlens"] + ([] if skip_sdmetrics else ["sdmetrics"])
+    runs: dict[str, list[dict]] = {e: [] for e in engines}
+    # Fresh workers, the engines taking turns: this machine's speed drifts by 10-20% over
+    # minutes, which would otherwise favour whichever engine ran in the faster minutes. Each
+    # starts after a pause: for some seconds after a worker exits, the memory it freed is slow
+    # to use again (this VM's host takes it back), and a run started at once pays for that
+    # (measured: 3.99 s for SynthLens right after an sdmetrics run, 3.08 s after 8 s).
+    for _ in range(repeat):
+        for engine in engines:
+            time.sleep(pause)
+            runs[engine].append(_run_worker(engine, *paths))
+    result = {"rows": rows, "csv_mb": sizes, **{e: _median(r) for e, r in runs.items()}}
     if not skip_sdmetrics:
-        ref = _median_run("sdmetrics", *paths, repeat)
-        result["sdmetrics"] = ref
+        ours, ref = result["synthlens"], result["sdmetrics"]
         result["max_score_diff"] = max(
             abs(ours["scores"][k] - ref["scores"][k]) for k in ref["scores"]
         )
@@ -125,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-sdmetrics", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="fresh runs of each; the median")
+    parser.add_argument("--pause", type=float, default=10.0, help="seconds before each run")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -134,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows:
-            r = bench(rows, args.seed, Path(tmp), args.skip_sdmetrics, args.repeat)
+            r = bench(rows, args.seed, Path(tmp), args.skip_sdmetrics, args.repeat, args.pause)
             results.append(r)
             o = r["synthlens"]
             line = (

@@ -206,7 +206,9 @@ def _convert(col: Any, kind: str, nulls: bool, cast: Any = None) -> Any:
         lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
         ends = np.frombuffer(lines.buffers()[1], dtype=np.int32)
         data = memoryview(lines.buffers()[2])[ends[lines.offset] : ends[lines.offset + len(lines)]]
-        kw = {"header": None, "names": ["v"], "dtype": np.float64, "skip_blank_lines": False}
+        # Missing values are the empty lines: pyarrow already turned pandas' NA strings into them.
+        kw = {"header": None, "names": ["v"], "dtype": np.float64, "skip_blank_lines": False,
+              "na_values": [""], "keep_default_na": False}  # fmt: skip
         return pa.array(pd.read_csv(io.BytesIO(data), **kw)["v"].to_numpy(), from_pandas=True)
     return pc.if_else(pc.is_valid(col), pc.is_in(col, value_set=pa.array(_TRUE)), None)
 
@@ -307,11 +309,13 @@ def read_csv(
         return None
     if not _header_ok(table, sniff.header) or not _closed(src, table, facts):
         return None
-    table = table.slice(1)
+    # Each column's text is let go once typed, so its memory serves the next column's arrays.
+    columns: list[Any] = table.slice(1).columns
+    del table
     text_columns = set(sniff.text_columns)
 
     def typed(i: int) -> np.ndarray:
-        col = table.column(i)
+        col, columns[i] = columns[i], None
         profile = _Profile(i in text_columns)
         profile.update(col)
         kind = profile.kind()

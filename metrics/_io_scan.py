@@ -48,6 +48,18 @@ class ByteFacts:
     ascii: bool  # every byte below 128: valid UTF-8 without checking
 
 
+def _chunks_into(src: Any) -> Iterator[bytes | bytearray]:
+    """``_chunks``, read into one reused buffer: no fresh 8 MB allocation (and its page faults)
+    per chunk. Each chunk is valid only until the next one is read."""
+    if src.data is not None:
+        yield src.data
+        return
+    buf = bytearray(_CHUNK)
+    with src.open() as fh:
+        while n := fh.readinto(buf):
+            yield buf if n == _CHUNK else buf[:n]
+
+
 def check_nul(src: Any, encoding: str) -> ByteFacts | None:
     """Refuse a text file holding a NUL byte, naming its line (UTF-16 has them by design).
 
@@ -56,7 +68,7 @@ def check_nul(src: Any, encoding: str) -> ByteFacts | None:
         return None
     offset = quotes = 0
     last, ascii_only = b"", True
-    for chunk in _chunks(src):
+    for chunk in _chunks_into(src):
         at = chunk.find(b"\x00")
         if at >= 0:
             raise InputError(
@@ -64,9 +76,10 @@ def check_nul(src: Any, encoding: str) -> ByteFacts | None:
                 "which never occurs in text: the file is damaged there, or is not a text table. "
                 "Export it again, or remove that byte."
             )
-        quotes += chunk.count(b'"')
+        if chunk.find(b'"') >= 0:  # memchr speed; counting is six times slower
+            quotes += chunk.count(b'"')
         ascii_only = ascii_only and chunk.isascii()
-        last = chunk[-1:] or last
+        last = bytes(chunk[-1:]) or last
         offset += len(chunk)
     return ByteFacts(quotes, last, ascii_only)
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from metrics._memory import retain_freed_memory
 from metrics.schema import ColumnSpec, Kind, Schema, missing_columns_message
 
 T = TypeVar("T")
@@ -337,6 +338,7 @@ def encode(
         When a frame (usually the holdout) lacks some of the schema's columns; the message
         names them. Check with ``schema.missing_from(frame.columns)`` first to say which file.
     """
+    retain_freed_memory()  # for frames that did not come through read_table
     frames = {"real": real, "synthetic": synthetic}
     if holdout is not None:
         frames["holdout"] = holdout

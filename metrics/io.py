@@ -63,6 +63,7 @@ from metrics import _io_scan as scan
 from metrics import _io_text as text
 from metrics._io_limits import DEFAULT_MAX_COLUMNS, MAX_COLUMNS_ENV
 from metrics._io_text import InputError
+from metrics._memory import retain_freed_memory
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -182,6 +183,7 @@ def read_table(
     InputError
         For anything wrong with the file, with a message the user can act on.
     """
+    retain_freed_memory()  # once per process: a table's freed arrays serve the next one
     lim = limits.Limits(max_bytes, limits.max_columns(max_columns))
     src = _Source(source, name)
     if src.size > max_bytes:

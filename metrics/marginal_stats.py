@@ -42,13 +42,14 @@ def _counted(values: np.ndarray) -> np.ndarray | None:
     scale = next((s for s in scales if np.array_equal(np.rint(head * s) / s, head)), None)
     if scale is None:
         return None  # a continuous column, seen from its head
-    valid = values[~np.isnan(values)]
-    if len(valid) == 0:
-        return valid
-    lo, hi, exact = valid.min(), valid.max(), 2.0**52 / scale
-    span = max(1 << 16, 10 * len(valid))  # counting costs the span; beyond it a sort is cheaper
+    lo, hi = np.fmin.reduce(values), np.fmax.reduce(values)  # NaN only when all are
+    if np.isnan(lo):
+        return values[:0].copy()
+    exact = 2.0**52 / scale
+    span = max(1 << 16, 10 * len(values))  # counting costs the span; beyond it a sort is cheaper
     if not (-exact < lo and hi < exact and (hi - lo) * scale <= span):
         return None
+    valid = values[~np.isnan(values)]
     steps = np.rint(valid * scale)
     if not np.array_equal(steps / scale, valid):
         return None
