@@ -271,16 +271,13 @@ def _input(src: Any) -> Any:
     return pa.BufferReader(src.data) if src.data is not None else str(src.path)
 
 
-def _closed(src: Any, last: Any, facts: scan.ByteFacts | None = None) -> bool:
+def _closed(last: Any, facts: scan.ByteFacts | None) -> bool:
     """False when a quote may be open at the end (pandas refuses; pyarrow reads on): it would
     swallow the final line break into the last row (see the module docstring for the rest).
-    ``facts``: the file's byte scan, when it was made already."""
+    ``facts``: the file's byte scan (None, for UTF-16, never reaches pyarrow: not shown closed)."""
     if facts is None:
-        quotes, tail = 0, b""
-        for chunk in scan._chunks(src):
-            quotes, tail = quotes + chunk.count(b'"'), chunk[-1:] or tail
-    else:
-        quotes, tail = facts.quotes, facts.last
+        return False
+    quotes, tail = facts.quotes, facts.last
     if not quotes:
         return True
     if quotes % 2 or tail not in (b"\n", b"\r") or last.num_rows == 0:
@@ -297,17 +294,18 @@ def _header_ok(batch: Any, header: list[str]) -> bool:
 
 
 def read_csv(
-    src: Any, sniff: text.Sniff, names: list[str], facts: scan.ByteFacts | None = None
+    src: Any, sniff: text.Sniff, names: list[str], facts: scan.ByteFacts | None
 ) -> pd.DataFrame | None:
     """The frame pandas would read (names as given, nothing dropped), or None to use pandas.
 
-    ``facts``: what ``scan.check_nul`` found, which spares a second pass over the bytes."""
+    ``facts``: what ``scan.check_nul`` found (quotes, last byte, ASCII), so the bytes are read
+    once."""
     ascii = facts is not None and facts.ascii
     try:
         table = pacsv.read_csv(_input(src), **_options(sniff, len(names), READ_BLOCK, ascii))
     except (pa.ArrowException, OSError, ValueError):
         return None
-    if not _header_ok(table, sniff.header) or not _closed(src, table, facts):
+    if not _header_ok(table, sniff.header) or not _closed(table, facts):
         return None
     # Each column's text is let go once typed, so its memory serves the next column's arrays.
     columns: list[Any] = table.slice(1).columns

@@ -137,7 +137,7 @@ def _checked(src: Any, sniff: text.Sniff, width: int, facts: scan.ByteFacts | No
                 batch, first = batch.slice(1), False
             last = batch if batch.num_rows else last
             yield batch
-        if last is None or not _closed(src, last, facts):
+        if last is None or not _closed(last, facts):
             raise _Fallback
     except pa.ArrowInvalid as exc:
         if "utf8" in str(exc).lower():
