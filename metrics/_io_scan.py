@@ -30,13 +30,16 @@ from metrics._io_text import InputError, non_ascii, ragged_message
 _CHUNK = 8 << 20
 
 
-def _chunks(src: Any) -> Iterator[bytes]:
+def _chunks(src: Any) -> Iterator[bytes | bytearray]:
+    """The bytes in 8 MB chunks, read into one reused buffer: no fresh allocation (and its page
+    faults) per chunk. Each chunk is valid only until the next one is read."""
     if src.data is not None:
         yield src.data
         return
+    buf = bytearray(_CHUNK)
     with src.open() as fh:
-        while chunk := fh.read(_CHUNK):
-            yield chunk
+        while n := fh.readinto(buf):
+            yield buf if n == _CHUNK else buf[:n]
 
 
 @dataclass(frozen=True)
@@ -48,18 +51,6 @@ class ByteFacts:
     ascii: bool  # every byte below 128: valid UTF-8 without checking
 
 
-def _chunks_into(src: Any) -> Iterator[bytes | bytearray]:
-    """``_chunks``, read into one reused buffer: no fresh 8 MB allocation (and its page faults)
-    per chunk. Each chunk is valid only until the next one is read."""
-    if src.data is not None:
-        yield src.data
-        return
-    buf = bytearray(_CHUNK)
-    with src.open() as fh:
-        while n := fh.readinto(buf):
-            yield buf if n == _CHUNK else buf[:n]
-
-
 def check_nul(src: Any, encoding: str) -> ByteFacts | None:
     """Refuse a text file holding a NUL byte, naming its line (UTF-16 has them by design).
 
@@ -68,7 +59,7 @@ def check_nul(src: Any, encoding: str) -> ByteFacts | None:
         return None
     offset = quotes = 0
     last, ascii_only = b"", True
-    for chunk in _chunks_into(src):
+    for chunk in _chunks(src):
         at = chunk.find(b"\x00")
         if at >= 0:
             raise InputError(
